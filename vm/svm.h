@@ -1,0 +1,93 @@
+/*
+ * svm.h -- the spec virtual machine: load and verify bytecode, read partner
+ * fact files, evaluate rules, write reports.  The one public header of the VM
+ * library; bin/specvm is a thin front end over svm_main-style calls below.
+ *
+ * Ownership: every *_new / *_open / svm_load result is freed by its caller
+ * with the matching *_free / *_close.  No function keeps global state.
+ */
+#ifndef SVM_H
+#define SVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "program.h"
+
+#define SVM_FORMAT_VERSION 1
+#define SVM_VERSION_STRING "1.0.0"
+
+typedef enum {
+  SVM_OK = 0,
+  SVM_EUSAGE,    /* bad command line */
+  SVM_EIO,       /* a file could not be read or written */
+  SVM_ENOMEM,    /* out of memory */
+  SVM_EFORMAT,   /* bytecode: malformed (bad magic, truncated, bad checksum, bad section) */
+  SVM_EVERSION,  /* bytecode: another format version */
+  SVM_EVERIFY,   /* bytecode: well formed but fails verification */
+  SVM_EFACTS,    /* fact file invalid */
+  SVM_ELIMIT,    /* a resource limit was hit (instruction budget, memory cap) */
+  SVM_ERUNTIME   /* evaluation error (integer overflow, date out of range, ...) */
+} SvmStatus;
+
+/* One diagnostic.  file may be "" and line/col 0 when they do not apply. */
+typedef struct {
+  char file[256];
+  int line, col;
+  char msg[320];
+} SvmDiag;
+
+/* Fills d; printf-style. */
+void svm_diag_set(SvmDiag *d, const char *file, int line, int col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* ---- bytecode (vm/bytecode.c, vm/verify.c, vm/disasm.c) ----------------- */
+
+/* Serialises p into a malloc'd buffer (*out, *len): caller frees *out. */
+SvmStatus svm_program_write(const SvmProgram *p, uint8_t **out, size_t *len, SvmDiag *d);
+/* Decodes and verifies buf; on success *out is a program the caller frees
+ * with svm_program_free.  Nothing in buf is trusted. */
+SvmStatus svm_load(const uint8_t *buf, size_t len, SvmProgram **out, SvmDiag *d);
+/* Proves p well formed (see docs/bytecode.md); fills each rule's max_stack. */
+SvmStatus svm_verify(SvmProgram *p, SvmDiag *d);
+void svm_program_free(SvmProgram *p);
+/* Prints every rule's instructions with their source lines. */
+void svm_disasm(const SvmProgram *p, FILE *out);
+
+/* ---- fact files (vm/facts.c) ---------------------------------------------- */
+
+/* Receives each fact-file error; the driver prints FILE:LINE:COL: error: MSG. */
+typedef void (*SvmErrorFn)(void *ctx, const char *file, int line, int col, const char *msg);
+
+/* Partner ids seen in a run (64-bit hashes: 8 bytes a partner). */
+typedef struct SvmIdSet SvmIdSet;
+SvmIdSet *svm_idset_new(void);
+void svm_idset_free(SvmIdSet *s);
+/* Adds the id; returns 1 if added, 0 if already present, -1 out of memory. */
+int svm_idset_add(SvmIdSet *s, const char *id, size_t len);
+
+typedef struct SvmFactReader SvmFactReader;
+
+/* Opens path ("-": standard input) and reads its header, up to the first
+ * partner line.  Returns NULL with *st and d set when the file cannot be
+ * opened.  Header errors are reported through err and counted. */
+SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet *seen,
+                              SvmErrorFn err, void *err_ctx, SvmStatus *st, SvmDiag *d);
+/* The file's as-of date, if it gave one. */
+bool svm_facts_as_of(const SvmFactReader *r, int32_t *day);
+/* Reads the next partner block into *out, allocating in arena (which the
+ * caller resets between partners).  Returns 1 when a valid partner was read,
+ * 0 at the end of the file, -1 when the block had errors (reported through
+ * err; reading can go on with the next block), -2 on an I/O error or memory
+ * cap (d says which; stop reading). */
+int svm_facts_next(SvmFactReader *r, SvmArena *arena, SvmPartner *out, SvmDiag *d);
+/* Number of errors reported so far by this reader. */
+unsigned svm_facts_errors(const SvmFactReader *r);
+void svm_facts_close(SvmFactReader *r);
+
+#endif
