@@ -14,8 +14,8 @@ LDLIBS  +=
 BUILD   ?= build
 BIN     ?= bin
 
-VM_SRC   := $(wildcard vm/*.c)
-CC_SRC   := $(wildcard compiler/*.c)
+VM_SRC   := $(filter-out vm/specvm_main.c,$(wildcard vm/*.c))
+CC_SRC   := $(filter-out compiler/specc_main.c,$(wildcard compiler/*.c))
 GEN_SRC  := $(BUILD)/grammar/parser.c $(BUILD)/grammar/lexer.c
 VM_OBJ   := $(VM_SRC:%.c=$(BUILD)/%.o)
 CC_OBJ   := $(CC_SRC:%.c=$(BUILD)/%.o) $(BUILD)/grammar/parser.o $(BUILD)/grammar/lexer.o
@@ -37,11 +37,11 @@ $(BUILD)/libspc.a: $(CC_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BIN)/specc: $(BUILD)/programs/specc.o $(BUILD)/libspc.a $(BUILD)/libsvm.a
+$(BIN)/specc: $(BUILD)/compiler/specc_main.o $(BUILD)/libspc.a $(BUILD)/libsvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/specvm: $(BUILD)/programs/specvm.o $(BUILD)/libsvm.a
+$(BIN)/specvm: $(BUILD)/vm/specvm_main.o $(BUILD)/libsvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
@@ -62,10 +62,6 @@ $(BUILD)/compiler/%.o: compiler/%.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/l
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
-
-$(BUILD)/programs/%.o: programs/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -90,4 +90,27 @@ int svm_facts_next(SvmFactReader *r, SvmArena *arena, SvmPartner *out, SvmDiag *
 unsigned svm_facts_errors(const SvmFactReader *r);
 void svm_facts_close(SvmFactReader *r);
 
+/* ---- a whole run (vm/run.c) ------------------------------------------------- */
+
+typedef struct {
+  const char *bytecode;        /* path of the .bc file */
+  const char *const *facts;    /* fact files, "-" for standard input */
+  int nfacts;
+  bool has_as_of;              /* --as-of given */
+  int32_t as_of;
+  int format;                  /* 0 text, 1 json, 2 jsonl */
+  uint64_t max_steps;          /* 0: default */
+  size_t max_memory;           /* bytes; 0: default */
+  unsigned max_errors;         /* fact errors reported before giving up; 0: default */
+  FILE *out, *err;
+} SvmRunOptions;
+
+/* Loads the bytecode, reads every fact file, evaluates every partner and
+ * writes the report.  Returns the exit status of cli.md: 0 no rule not_met,
+ * 1 some rule not_met, 2 any error (reported on o->err). */
+int svm_run(const SvmRunOptions *o);
+
+/* Reads a whole file (at most max bytes) into a malloc'd buffer ("-": stdin). */
+SvmStatus svm_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, SvmDiag *d);
+
 #endif

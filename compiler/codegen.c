@@ -1,0 +1,850 @@
+/*
+ * codegen.c -- from the checked tree to an SvmProgram.
+ *
+ * Each rule becomes one straight run of code that ends in MET, NOT_MET or
+ * GRACE.  Definitions are inlined where they are used (the checker has
+ * rejected recursion), their arguments held in local slots.  Quantifiers
+ * become loops over a fact kind (ITER_RESET / NEXT_FACT), `since` a loop over
+ * the days the partner's facts name, evaluated as of each (ENTER_DATE), and
+ * `distinct` collects one candidate list per slot and asks MATCH for a
+ * matching.  The code is laid out so that every instruction is reachable.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_int.h"
+#include "date.h"
+#include "opcodes.h"
+#include "parser.h"
+#include "svm.h"
+
+typedef struct {
+  SpcComp *c;
+  SvmProgram *prog;
+  /* string interning: open addressing over prog string indexes */
+  uint32_t *htab;
+  uint32_t hcap;
+  uint32_t nstr, capstr;
+  SvmStr **strs;
+  uint32_t nconst, capconst;
+  SvmValue *consts;
+  uint8_t *code;
+  uint32_t ncode, capcode;
+  SvmLine *lines;
+  uint32_t nlines, caplines;
+  SpcLoc cur;
+  int nlocals, maxlocals;
+  const char *rule_id;
+  bool fail;           /* out of memory or a limit */
+} Gen;
+
+static void gen_expr(Gen *G, SpcNode *n);
+
+/* ---- pools -------------------------------------------------------------------- */
+
+static bool grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
+  if (need <= *cap) return true;
+  uint32_t nc = *cap ? *cap : 64;
+  while (nc < need) {
+    if (nc > UINT32_MAX / 2) return false;
+    nc *= 2;
+  }
+  void *q = realloc(*p, (size_t)nc * size);
+  if (!q) return false;
+  *p = q;
+  *cap = nc;
+  return true;
+}
+
+static uint32_t intern(Gen *G, const char *s, size_t len) {
+  if (G->fail) return 0;
+  uint32_t h = svm_str_hash(s, len);
+  if (G->nstr * 2 >= G->hcap) {
+    uint32_t nc = G->hcap ? G->hcap * 2 : 256;
+    uint32_t *t = malloc(sizeof *t * nc);
+    if (!t) { G->fail = true; return 0; }
+    for (uint32_t i = 0; i < nc; i++) t[i] = UINT32_MAX;
+    for (uint32_t i = 0; i < G->nstr; i++) {
+      uint32_t j = G->strs[i]->hash & (nc - 1);
+      while (t[j] != UINT32_MAX) j = (j + 1) & (nc - 1);
+      t[j] = i;
+    }
+    free(G->htab);
+    G->htab = t;
+    G->hcap = nc;
+  }
+  uint32_t j = h & (G->hcap - 1);
+  while (G->htab[j] != UINT32_MAX) {
+    SvmStr *e = G->strs[G->htab[j]];
+    if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0) return G->htab[j];
+    j = (j + 1) & (G->hcap - 1);
+  }
+  if (!grow((void **)&G->strs, &G->capstr, G->nstr + 1, sizeof *G->strs)) { G->fail = true; return 0; }
+  SvmStr *e = svm_arena_alloc(&G->prog->mem, sizeof *e + len + 1);
+  if (!e) { G->fail = true; return 0; }
+  e->len = (uint32_t)len;
+  e->hash = h;
+  memcpy(e->s, s, len);
+  e->s[len] = '\0';
+  G->strs[G->nstr] = e;
+  G->htab[j] = G->nstr;
+  return G->nstr++;
+}
+
+static const SvmStr *istr(Gen *G, const char *s) {
+  uint32_t i = intern(G, s, strlen(s));
+  return G->fail ? NULL : G->strs[i];
+}
+
+static bool value_eq(const SvmValue *a, const SvmValue *b) {
+  if (a->tag != b->tag) return false;
+  switch (a->tag) {
+  case SVM_T_INT: return a->u.i == b->u.i;
+  case SVM_T_DATE: return a->u.date == b->u.date;
+  case SVM_T_DUR: return a->u.dur.months == b->u.dur.months && a->u.dur.days == b->u.dur.days;
+  case SVM_T_WORD: case SVM_T_TEXT: return a->u.str == b->u.str;
+  case SVM_T_SET:
+    if (a->u.seq->n != b->u.seq->n) return false;
+    for (uint32_t i = 0; i < a->u.seq->n; i++)
+      if (a->u.seq->v[i].u.str != b->u.seq->v[i].u.str) return false;
+    return true;
+  default: return false;
+  }
+}
+
+static uint32_t const_add(Gen *G, SvmValue v) {
+  for (uint32_t i = 0; i < G->nconst; i++)
+    if (value_eq(&G->consts[i], &v)) return i;
+  if (G->nconst >= 65535) {
+    spc_error(G->c, G->cur, "too many constants in one program (the limit is 65535)");
+    G->fail = true;
+    return 0;
+  }
+  if (!grow((void **)&G->consts, &G->capconst, G->nconst + 1, sizeof v)) { G->fail = true; return 0; }
+  G->consts[G->nconst] = v;
+  return G->nconst++;
+}
+
+static SvmValue v_date(int32_t d) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_DATE; v.u.date = d; return v; }
+static SvmValue v_int(int64_t i) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_INT; v.u.i = i; return v; }
+static SvmValue v_str(Gen *G, int tag, const char *s) {
+  SvmValue v;
+  memset(&v, 0, sizeof v);
+  v.tag = (uint8_t)tag;
+  v.u.str = istr(G, s);
+  return v;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  const SvmValue *x = a, *y = b;
+  const SvmStr *p = x->u.str, *q = y->u.str;
+  size_t n = p->len < q->len ? p->len : q->len;
+  int r = memcmp(p->s, q->s, n);
+  return r ? r : (p->len > q->len) - (p->len < q->len);
+}
+
+/* A set constant of words list[from..]: sorted by bytes, without duplicates. */
+static SvmValue v_set(Gen *G, SpcList *list, int from) {
+  SvmValue v;
+  memset(&v, 0, sizeof v);
+  v.tag = SVM_T_SET;
+  SvmSeq *s = svm_arena_alloc(&G->prog->mem, sizeof *s);
+  int n = list->n - from;
+  SvmValue *items = svm_arena_alloc(&G->prog->mem, sizeof *items * (size_t)(n > 0 ? n : 1));
+  if (!s || !items) { G->fail = true; return v_int(0); }
+  for (int i = 0; i < n; i++) items[i] = v_str(G, SVM_T_WORD, list->v[from + i]->s);
+  if (G->fail) return v_int(0);
+  qsort(items, (size_t)n, sizeof *items, cmp_str);
+  int m = 0;
+  for (int i = 0; i < n; i++)
+    if (m == 0 || items[m - 1].u.str != items[i].u.str) items[m++] = items[i];
+  s->n = s->cap = (uint32_t)m;
+  s->v = items;
+  v.u.seq = s;
+  return v;
+}
+
+static SvmValue literal_value(Gen *G, SpcNode *n) {
+  switch (n->kind) {
+  case N_INT: return v_int(n->i);
+  case N_DATE: return v_date(n->date);
+  case N_DAWN: return v_date(SVM_DAWN);
+  case N_NEVER: return v_date(SVM_NEVER);
+  case N_TEXT: return v_str(G, SVM_T_TEXT, n->s);
+  case N_WORD: return v_str(G, SVM_T_WORD, n->s);
+  case N_BOOL: { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_BOOL; v.u.b = n->i != 0; return v; }
+  case N_DUR: {
+    SvmValue v;
+    memset(&v, 0, sizeof v);
+    v.tag = SVM_T_DUR;
+    if (n->unit == 'd') v.u.dur.days = (int32_t)n->i;
+    else if (n->unit == 'm') v.u.dur.months = (int32_t)n->i;
+    else v.u.dur.months = (int32_t)(n->i * 12);
+    return v;
+  }
+  default: return v_int(0);
+  }
+}
+
+/* ---- emitting ------------------------------------------------------------------ */
+
+static void byte(Gen *G, uint8_t b) {
+  if (G->fail) return;
+  if (!grow((void **)&G->code, &G->capcode, G->ncode + 1, 1)) { G->fail = true; return; }
+  G->code[G->ncode++] = b;
+}
+static void u16(Gen *G, uint32_t v) { byte(G, (uint8_t)v); byte(G, (uint8_t)(v >> 8)); }
+static void u32(Gen *G, uint32_t v) { u16(G, v & 0xffff); u16(G, v >> 16); }
+
+static void op(Gen *G, int o) {
+  if (G->fail) return;
+  SvmLine *last = G->nlines ? &G->lines[G->nlines - 1] : NULL;
+  uint32_t file = intern(G, G->cur.file ? G->cur.file : "", G->cur.file ? strlen(G->cur.file) : 0);
+  if (!last || last->file != file || last->line != (uint32_t)G->cur.line || last->col != (uint32_t)G->cur.col) {
+    if (last && last->pc == G->ncode) {
+      last->file = file, last->line = (uint32_t)G->cur.line, last->col = (uint32_t)G->cur.col;
+    } else {
+      if (!grow((void **)&G->lines, &G->caplines, G->nlines + 1, sizeof *G->lines)) { G->fail = true; return; }
+      G->lines[G->nlines++] = (SvmLine){G->ncode, file, (uint32_t)G->cur.line, (uint32_t)G->cur.col};
+    }
+  }
+  byte(G, (uint8_t)o);
+}
+
+static void op_c(Gen *G, SvmValue v) {
+  uint32_t i = const_add(G, v);
+  op(G, OP_PUSH_CONST);
+  u16(G, i);
+}
+
+static void op_l(Gen *G, int o, int slot) { op(G, o); byte(G, (uint8_t)slot); }
+
+/* Emits a jump-like op with a placeholder target; returns where to patch. */
+static uint32_t op_j(Gen *G, int o) {
+  op(G, o);
+  uint32_t at = G->ncode;
+  u32(G, 0);
+  return at;
+}
+static void op_jto(Gen *G, int o, uint32_t target) { op(G, o); u32(G, target); }
+static void patch(Gen *G, uint32_t at, uint32_t target) {
+  if (G->fail) return;
+  G->code[at] = (uint8_t)target;
+  G->code[at + 1] = (uint8_t)(target >> 8);
+  G->code[at + 2] = (uint8_t)(target >> 16);
+  G->code[at + 3] = (uint8_t)(target >> 24);
+}
+static void patch_here(Gen *G, uint32_t at) { patch(G, at, G->ncode); }
+
+static int local_new(Gen *G) {
+  if (G->nlocals >= 255) {
+    if (!G->fail) spc_error(G->c, G->cur, "rule '%s' needs more than 255 local values; split it into smaller definitions", G->rule_id);
+    G->fail = true;
+    return 0;
+  }
+  int s = G->nlocals++;
+  if (G->nlocals > G->maxlocals) G->maxlocals = G->nlocals;
+  return s;
+}
+
+/* ---- loops over facts ------------------------------------------------------------ */
+
+typedef struct {
+  int n;
+  uint32_t tops[16];
+  uint32_t exits[16];
+} Loops;
+
+static void loops_open(Gen *G, SpcList *binders, Loops *L) {
+  L->n = binders->n > 16 ? 16 : binders->n;
+  if (binders->n > 16) {
+    spc_error(G->c, binders->v[16]->loc, "at most 16 variables can be bound at once");
+    G->fail = true;
+  }
+  for (int i = 0; i < L->n; i++) {
+    SpcNode *b = binders->v[i];
+    SpcSym *s = b->sym;
+    int slot = local_new(G);
+    if (s) s->slot = slot;
+    G->cur = b->loc;
+    op_l(G, OP_ITER_RESET, slot);
+    L->tops[i] = G->ncode;
+    op(G, OP_NEXT_FACT);
+    u16(G, (uint32_t)b->type_kind);
+    byte(G, (uint8_t)slot);
+    L->exits[i] = G->ncode;
+    u32(G, 0);
+  }
+}
+
+/* Closes the loops; the innermost one loops back unless its body never falls
+ * through (skip_inner), so no unreachable jump is emitted. */
+static void loops_close(Gen *G, Loops *L, bool skip_inner) {
+  for (int i = L->n - 1; i >= 0; i--) {
+    if (!(skip_inner && i == L->n - 1)) op_jto(G, OP_JUMP, L->tops[i]);
+    patch_here(G, L->exits[i]);
+  }
+}
+
+static uint32_t cont(Loops *L) { return L->tops[L->n - 1]; }
+
+/* ---- expressions --------------------------------------------------------------------- */
+
+static int binop(int tok) {
+  switch (tok) {
+  case '=': return OP_EQ;
+  case NE: return OP_NE;
+  case '<': return OP_LT;
+  case LE: return OP_LE;
+  case '>': return OP_GT;
+  case GE: return OP_GE;
+  case IN: return OP_IN;
+  case '+': return OP_ADD;
+  case '-': return OP_SUB;
+  case '*': return OP_MUL;
+  case '/': return OP_DIV;
+  default: return OP_MOD;
+  }
+}
+
+static void gen_quant(Gen *G, SpcNode *n) {
+  int mark = G->nlocals;
+  Loops L;
+  switch (n->kind) {
+  case N_EXISTS: case N_NO: {
+    uint32_t found;
+    loops_open(G, &n->list, &L);
+    if (n->a) {
+      gen_expr(G, n->a);
+      found = op_j(G, OP_JUMP_IF_TRUE);
+      loops_close(G, &L, false);
+    } else {
+      found = op_j(G, OP_JUMP);
+      loops_close(G, &L, true);
+    }
+    G->cur = n->loc;
+    op(G, n->kind == N_EXISTS ? OP_PUSH_FALSE : OP_PUSH_TRUE);
+    uint32_t end = op_j(G, OP_JUMP);
+    patch_here(G, found);
+    op(G, n->kind == N_EXISTS ? OP_PUSH_TRUE : OP_PUSH_FALSE);
+    patch_here(G, end);
+    break;
+  }
+  case N_EVERY: {
+    loops_open(G, &n->list, &L);
+    if (n->a) {
+      gen_expr(G, n->a);
+      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
+    }
+    gen_expr(G, n->b);
+    uint32_t fail = op_j(G, OP_JUMP_IF_FALSE);
+    loops_close(G, &L, false);
+    G->cur = n->loc;
+    op(G, OP_PUSH_TRUE);
+    uint32_t end = op_j(G, OP_JUMP);
+    patch_here(G, fail);
+    op(G, OP_PUSH_FALSE);
+    patch_here(G, end);
+    break;
+  }
+  case N_COUNT: case N_SUM: {
+    int acc = local_new(G);
+    G->cur = n->loc;
+    op(G, OP_PUSH_INT);
+    u32(G, 0);
+    op_l(G, OP_STORE, acc);
+    loops_open(G, &n->list, &L);
+    if (n->a) {
+      gen_expr(G, n->a);
+      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
+    }
+    op_l(G, OP_LOAD, acc);
+    if (n->kind == N_COUNT) {
+      op(G, OP_PUSH_INT);
+      u32(G, 1);
+    } else {
+      gen_expr(G, n->b);
+    }
+    op(G, OP_ADD);
+    op_l(G, OP_STORE, acc);
+    loops_close(G, &L, false);
+    op_l(G, OP_LOAD, acc);
+    break;
+  }
+  case N_MIN: case N_MAX: {
+    int acc = local_new(G), found = local_new(G);
+    G->cur = n->loc;
+    op(G, OP_PUSH_FALSE);
+    op_l(G, OP_STORE, found);
+    loops_open(G, &n->list, &L);
+    if (n->a) {
+      gen_expr(G, n->a);
+      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
+    }
+    op_l(G, OP_LOAD, found);
+    uint32_t first = op_j(G, OP_JUMP_IF_FALSE);
+    op_l(G, OP_LOAD, acc);
+    gen_expr(G, n->b);
+    op(G, OP_BUILTIN);
+    byte(G, n->kind == N_MIN ? BI_MIN : BI_MAX);
+    op_l(G, OP_STORE, acc);
+    op_jto(G, OP_JUMP, cont(&L));
+    patch_here(G, first);
+    gen_expr(G, n->b);
+    op_l(G, OP_STORE, acc);
+    op(G, OP_PUSH_TRUE);
+    op_l(G, OP_STORE, found);
+    loops_close(G, &L, false);
+    op_l(G, OP_LOAD, found);
+    uint32_t none = op_j(G, OP_JUMP_IF_FALSE);
+    op_l(G, OP_LOAD, acc);
+    uint32_t end = op_j(G, OP_JUMP);
+    patch_here(G, none);
+    gen_expr(G, n->c);
+    patch_here(G, end);
+    break;
+  }
+  default: break;
+  }
+  G->nlocals = mark;
+}
+
+static void gen_distinct(Gen *G, SpcNode *n) {
+  int mark = G->nlocals;
+  int lists[16];
+  int k = n->list.n > 16 ? 16 : n->list.n;
+  if (n->list.n > 16) {
+    spc_error(G->c, n->loc, "distinct() takes at most 16 slots");
+    G->fail = true;
+  }
+  for (int i = 0; i < k; i++) lists[i] = local_new(G);
+  for (int i = 0; i < k; i++) {
+    SpcNode *b = n->list.v[i];
+    G->cur = b->loc;
+    op_l(G, OP_SEQ_NEW, lists[i]);
+    int inner = G->nlocals;
+    SpcList one = {1, 1, &n->list.v[i]};
+    Loops L;
+    loops_open(G, &one, &L);
+    if (b->a) {
+      gen_expr(G, b->a);
+      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
+    }
+    op_l(G, OP_LOAD, b->sym ? ((SpcSym *)b->sym)->slot : 0);
+    op_l(G, OP_SEQ_ADD, lists[i]);
+    loops_close(G, &L, false);
+    G->nlocals = inner;
+  }
+  G->cur = n->loc;
+  for (int i = 0; i < k; i++) op_l(G, OP_LOAD, lists[i]);
+  op(G, OP_MATCH);
+  byte(G, (uint8_t)k);
+  G->nlocals = mark;
+}
+
+/* since(C): walk back from the date in force over the days the facts name;
+ * the answer is the earliest day of the unbroken run on which C holds
+ * (dawn if it reaches back past every named day, never if C fails today). */
+static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
+  int mark = G->nlocals;
+  int days = local_new(G), cur = local_new(G), day = local_new(G), res = local_new(G);
+  G->cur = n->loc;
+  op_l(G, OP_DAYS, days);
+  op_l(G, OP_ITER_RESET, cur);
+  op_c(G, v_date(SVM_NEVER));
+  op_l(G, OP_STORE, res);
+  uint32_t top = G->ncode;
+  op(G, OP_NEXT_ELEM);
+  byte(G, (uint8_t)days);
+  byte(G, (uint8_t)cur);
+  byte(G, (uint8_t)day);
+  uint32_t done = G->ncode;
+  u32(G, 0);
+  op_l(G, OP_LOAD, day);
+  op(G, OP_ENTER_DATE);
+  gen_expr(G, cond);
+  G->cur = n->loc;
+  op(G, OP_LEAVE_DATE);
+  uint32_t broken = op_j(G, OP_JUMP_IF_FALSE);
+  op_l(G, OP_LOAD, day);
+  op_l(G, OP_STORE, res);
+  op_jto(G, OP_JUMP, top);
+  patch_here(G, done);
+  patch_here(G, broken);
+  op_l(G, OP_LOAD, res);
+  G->nlocals = mark;
+}
+
+static void gen_call(Gen *G, SpcNode *n) {
+  SpcSym *s = n->sym;
+  if (!s) {
+    for (int i = 0; i < n->list.n; i++) gen_expr(G, n->list.v[i]);
+    return;
+  }
+  int mark = G->nlocals;
+  SpcList *params = &s->decl->list;
+  int saved[64];
+  int np = params->n > 64 ? 64 : params->n;
+  for (int i = 0; i < np; i++) {
+    gen_expr(G, n->list.v[i]);
+    int slot = local_new(G);
+    G->cur = n->loc;
+    op_l(G, OP_STORE, slot);
+    SpcSym *ps = params->v[i]->sym;
+    saved[i] = ps ? ps->slot : 0;
+    if (ps) ps->slot = slot;
+  }
+  gen_expr(G, s->decl->a);
+  for (int i = 0; i < np; i++) {
+    SpcSym *ps = params->v[i]->sym;
+    if (ps) ps->slot = saved[i];
+  }
+  G->nlocals = mark;
+}
+
+static void gen_builtin(Gen *G, SpcNode *n) {
+  static const struct { const char *name; int bi; } tab[] = {
+    {"year", BI_YEAR}, {"month", BI_MONTH}, {"day", BI_DAY}, {"date", BI_DATE},
+    {"min", BI_MIN}, {"max", BI_MAX}, {"size", BI_SIZE},
+  };
+  if (!strcmp(n->s, "since")) {
+    gen_since(G, n, n->list.v[0]);
+    return;
+  }
+  for (int i = 0; i < n->list.n; i++) gen_expr(G, n->list.v[i]);
+  G->cur = n->loc;
+  for (size_t i = 0; i < sizeof tab / sizeof *tab; i++)
+    if (!strcmp(n->s, tab[i].name)) {
+      op(G, OP_BUILTIN);
+      byte(G, (uint8_t)tab[i].bi);
+      return;
+    }
+}
+
+static void gen_expr(Gen *G, SpcNode *n) {
+  if (G->fail) return;
+  G->cur = n->loc;
+  switch (n->kind) {
+  case N_INT:
+    if (n->i >= INT32_MIN && n->i <= INT32_MAX) {
+      op(G, OP_PUSH_INT);
+      u32(G, (uint32_t)(int32_t)n->i);
+    } else {
+      op_c(G, v_int(n->i));
+    }
+    break;
+  case N_DATE: case N_DAWN: case N_NEVER: case N_TEXT: case N_WORD: case N_DUR:
+    op_c(G, literal_value(G, n));
+    break;
+  case N_BOOL: op(G, n->i ? OP_PUSH_TRUE : OP_PUSH_FALSE); break;
+  case N_TODAY: op(G, OP_PUSH_TODAY); break;
+  case N_RULEID: op_c(G, v_str(G, SVM_T_WORD, G->rule_id)); break;
+  case N_NAME: {
+    SpcSym *s = n->sym;
+    switch (s->kind) {
+    case SYM_CONST: op_c(G, literal_value(G, s->decl->a)); break;
+    case SYM_SET: op_c(G, v_set(G, &s->decl->list, 0)); break;
+    case SYM_PARAM: case SYM_VAR: op_l(G, OP_LOAD, s->slot); break;
+    case SYM_DEF: gen_expr(G, s->decl->a); break;
+    default: break;
+    }
+    break;
+  }
+  case N_FIELD:
+    gen_expr(G, n->a);
+    G->cur = n->loc;
+    op(G, OP_FIELD);
+    u16(G, (uint32_t)n->a->type_kind);
+    byte(G, (uint8_t)n->i);
+    break;
+  case N_CALL:
+    if (n->sym) gen_call(G, n);
+    else gen_builtin(G, n);
+    break;
+  case N_UNARY:
+    gen_expr(G, n->a);
+    G->cur = n->loc;
+    op(G, n->op == '!' ? OP_NOT : OP_NEG);
+    break;
+  case N_AND: case N_OR: {
+    gen_expr(G, n->a);
+    G->cur = n->loc;
+    uint32_t shortcut = op_j(G, n->kind == N_AND ? OP_JUMP_IF_FALSE : OP_JUMP_IF_TRUE);
+    gen_expr(G, n->b);
+    G->cur = n->loc;
+    uint32_t end = op_j(G, OP_JUMP);
+    patch_here(G, shortcut);
+    op(G, n->kind == N_AND ? OP_PUSH_FALSE : OP_PUSH_TRUE);
+    patch_here(G, end);
+    break;
+  }
+  case N_IF: {
+    gen_expr(G, n->a);
+    G->cur = n->loc;
+    uint32_t other = op_j(G, OP_JUMP_IF_FALSE);
+    gen_expr(G, n->b);
+    G->cur = n->loc;
+    uint32_t end = op_j(G, OP_JUMP);
+    patch_here(G, other);
+    gen_expr(G, n->c);
+    patch_here(G, end);
+    break;
+  }
+  case N_BINARY:
+    gen_expr(G, n->a);
+    gen_expr(G, n->b);
+    G->cur = n->loc;
+    op(G, binop(n->op));
+    break;
+  case N_SETLIT: op_c(G, v_set(G, &n->list, 0)); break;
+  case N_LADDER_FROM: {
+    SpcSym *s = n->sym;
+    op_c(G, v_set(G, &s->decl->list, (int)n->i));
+    break;
+  }
+  case N_INTERP: {
+    int k = 0;
+    for (int i = 0; i < n->list.n; i++) {
+      SpcNode *p = n->list.v[i];
+      if (p->kind == N_TEXT && p->s[0] == '\0') continue;
+      gen_expr(G, p);
+      k++;
+    }
+    if (k > 255) {
+      spc_error(G->c, n->loc, "a text can interpolate at most 127 values");
+      G->fail = true;
+    }
+    G->cur = n->loc;
+    op(G, OP_CONCAT);
+    byte(G, (uint8_t)k);
+    break;
+  }
+  case N_EXISTS: case N_NO: case N_EVERY: case N_COUNT: case N_SUM: case N_MIN: case N_MAX:
+    gen_quant(G, n);
+    break;
+  case N_DISTINCT: gen_distinct(G, n); break;
+  case N_AS_OF:
+    gen_expr(G, n->b);
+    G->cur = n->loc;
+    op(G, OP_ENTER_DATE);
+    gen_expr(G, n->a);
+    G->cur = n->loc;
+    op(G, OP_LEAVE_DATE);
+    break;
+  default: break;
+  }
+}
+
+/* ---- rules ------------------------------------------------------------------------ */
+
+static void gen_items(Gen *G, SpcList *items, int emit) {
+  for (int i = 0; i < items->n; i++) {
+    SpcNode *it = items->v[i];
+    if (it->kind == N_ITEM_ALWAYS) {
+      gen_expr(G, it->a);
+      op(G, emit);
+    } else if (it->kind == N_ITEM_WHEN) {
+      gen_expr(G, it->a);
+      uint32_t skip = op_j(G, OP_JUMP_IF_FALSE);
+      gen_expr(G, it->b);
+      op(G, emit);
+      patch_here(G, skip);
+    } else {
+      int mark = G->nlocals;
+      Loops L;
+      loops_open(G, &it->list, &L);
+      if (it->a) {
+        gen_expr(G, it->a);
+        op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
+      }
+      gen_expr(G, it->b);
+      op(G, emit);
+      loops_close(G, &L, false);
+      G->nlocals = mark;
+    }
+  }
+}
+
+static void gen_grace(Gen *G, SpcNode *g) {
+  gen_expr(G, g->a);
+  G->cur = g->loc;
+  uint32_t next = op_j(G, OP_JUMP_IF_FALSE);
+  gen_items(G, &g->list, OP_REASON);
+  gen_expr(G, g->b);
+  G->cur = g->loc;
+  op(G, OP_GRACE);
+  patch_here(G, next);
+}
+
+static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
+  G->nlocals = G->maxlocals = 0;
+  G->rule_id = r->s;
+  G->cur = r->loc;
+  /* Notices first: they are given whatever the verdict. */
+  for (int i = 0; i < r->list.n; i++)
+    if (r->list.v[i]->kind == N_NOTICE) gen_items(G, &r->list.v[i]->list, OP_NOTICE);
+  for (int i = 0; i < r->list.n; i++) {
+    SpcNode *cl = r->list.v[i];
+    if (cl->kind != N_APPLIES) continue;
+    gen_expr(G, cl->a);
+    G->cur = cl->loc;
+    uint32_t go = op_j(G, OP_JUMP_IF_TRUE);
+    op(G, OP_MET);
+    patch_here(G, go);
+  }
+  int ok = local_new(G);
+  G->cur = r->loc;
+  op(G, OP_PUSH_TRUE);
+  op_l(G, OP_STORE, ok);
+  for (int i = 0; i < r->list.n; i++) {
+    SpcNode *cl = r->list.v[i];
+    if (cl->kind != N_REQUIRE) continue;
+    gen_expr(G, cl->a);
+    G->cur = cl->loc;
+    uint32_t fine = op_j(G, OP_JUMP_IF_TRUE);
+    op(G, OP_PUSH_FALSE);
+    op_l(G, OP_STORE, ok);
+    gen_items(G, &cl->list, OP_REASON);
+    patch_here(G, fine);
+  }
+  G->cur = r->loc;
+  op_l(G, OP_LOAD, ok);
+  uint32_t unmet = op_j(G, OP_JUMP_IF_FALSE);
+  op(G, OP_MET);
+  patch_here(G, unmet);
+  for (int i = 0; i < r->list.n; i++)
+    if (r->list.v[i]->kind == N_GRACE) gen_grace(G, r->list.v[i]);
+  for (int i = 0; i < module_decls->n; i++)
+    if (module_decls->v[i]->kind == N_GRACE_ALL) gen_grace(G, module_decls->v[i]);
+  G->cur = r->loc;
+  op(G, OP_NOT_MET);
+}
+
+/* ---- the program ----------------------------------------------------------------- */
+
+static int svm_type(int ty) {
+  switch (ty) {
+  case TY_BOOL: return SVM_T_BOOL;
+  case TY_INT: return SVM_T_INT;
+  case TY_DATE: return SVM_T_DATE;
+  case TY_DUR: return SVM_T_DUR;
+  case TY_WORD: return SVM_T_WORD;
+  case TY_TEXT: return SVM_T_TEXT;
+  default: return SVM_T_FACT;
+  }
+}
+
+static void gen_schema(Gen *G) {
+  SpcComp *c = G->c;
+  SvmProgram *p = G->prog;
+  p->nkinds = (uint32_t)c->nkinds;
+  p->kinds = svm_arena_alloc(&p->mem, sizeof *p->kinds * (size_t)(c->nkinds ? c->nkinds : 1));
+  if (!p->kinds) { G->fail = true; return; }
+  for (int i = 0; i < c->nkinds; i++) {
+    SpcKindInfo *k = &c->kinds[i];
+    SvmKind *sk = &p->kinds[i];
+    memset(sk, 0, sizeof *sk);
+    sk->name = intern(G, k->name, strlen(k->name));
+    sk->nfields = (uint32_t)k->nfields;
+    sk->key_field = k->key_field;
+    sk->start_field = k->start_field;
+    sk->fields = svm_arena_alloc(&p->mem, sizeof *sk->fields * (size_t)(k->nfields ? k->nfields : 1));
+    if (!sk->fields) { G->fail = true; return; }
+    for (int j = 0; j < k->nfields; j++) {
+      SpcNode *f = k->fields[j];
+      SvmField *sf = &sk->fields[j];
+      memset(sf, 0, sizeof *sf);
+      sf->name = intern(G, f->s, strlen(f->s));
+      sf->type = (uint8_t)svm_type(f->type);
+      sf->ref_kind = (uint16_t)(f->type == TY_FACT ? f->type_kind : 0);
+      sf->flags = (uint8_t)(((f->flags & SPC_FD_NAMED) ? SVM_F_NAMED : 0) | (f->a ? SVM_F_OPTIONAL : 0) |
+                            ((f->flags & SPC_FD_KEY) ? SVM_F_KEY : 0) | ((f->flags & SPC_FD_STARTS) ? SVM_F_START : 0) |
+                            ((f->flags & SPC_FD_NONNEG) ? SVM_F_NONNEG : 0));
+      if (f->a) sf->dflt = literal_value(G, f->a);
+      if (f->list.n) {
+        sf->nenum = (uint32_t)f->list.n;
+        sf->enums = svm_arena_alloc(&p->mem, sizeof *sf->enums * (size_t)f->list.n);
+        if (!sf->enums) { G->fail = true; return; }
+        for (int e = 0; e < f->list.n; e++) sf->enums[e] = intern(G, f->list.v[e]->s, strlen(f->list.v[e]->s));
+      }
+    }
+  }
+}
+
+SpcStatus spc_codegen(SpcComp *c, uint8_t **out, size_t *outlen) {
+  Gen G;
+  memset(&G, 0, sizeof G);
+  G.c = c;
+  SpcStatus st = SPC_EIO;
+  SvmProgram *p = calloc(1, sizeof *p);
+  if (!p) return SPC_EIO;
+  svm_arena_init(&p->mem, 0);
+  G.prog = p;
+  gen_schema(&G);
+  int nmods = 0, nrules = 0;
+  for (int oi = 0; oi < c->norder; oi++)
+    if (c->mods[c->order[oi]].nrules > 0) nmods++, nrules += c->mods[c->order[oi]].nrules;
+  p->modules = svm_arena_alloc(&p->mem, sizeof *p->modules * (size_t)(nmods ? nmods : 1));
+  p->rules = svm_arena_alloc(&p->mem, sizeof *p->rules * (size_t)(nrules ? nrules : 1));
+  if (!p->modules || !p->rules) goto fail;
+  for (int oi = 0; oi < c->norder && !G.fail; oi++) {
+    SpcModuleInfo *mi = &c->mods[c->order[oi]];
+    if (mi->nrules == 0) continue;
+    SvmModule *m = &p->modules[p->nmodules];
+    SpcNode *h = mi->file.module;
+    m->id = intern(&G, mi->id, strlen(mi->id));
+    m->title = h->a ? intern(&G, h->a->s, strlen(h->a->s)) : m->id;
+    m->source = h->b ? intern(&G, h->b->s, strlen(h->b->s)) : intern(&G, "", 0);
+    m->revision = h->c ? h->c->date : SVM_DAWN;
+    m->first_rule = p->nrules;
+    for (int i = 0; i < mi->file.decls.n && !G.fail; i++) {
+      SpcNode *r = mi->file.decls.v[i];
+      if (r->kind != N_RULE) continue;
+      SvmRule *sr = &p->rules[p->nrules];
+      sr->id = intern(&G, r->s, strlen(r->s));
+      sr->title = intern(&G, r->s2, strlen(r->s2));
+      sr->module = p->nmodules;
+      sr->entry = G.ncode;
+      gen_rule(&G, r, &mi->file.decls);
+      sr->end = G.ncode;
+      sr->nlocals = (uint16_t)G.maxlocals;
+      p->nrules++;
+    }
+    m->nrules = p->nrules - m->first_rule;
+    p->nmodules++;
+  }
+  if (G.fail) {
+    st = c->diags->errors ? SPC_ESOURCE : SPC_EIO;
+    goto fail;
+  }
+  /* Move the growable buffers into the program's arena. */
+  p->nstrings = G.nstr;
+  p->strings = svm_arena_alloc(&p->mem, sizeof *p->strings * (G.nstr ? G.nstr : 1));
+  p->nconsts = G.nconst;
+  p->consts = svm_arena_alloc(&p->mem, sizeof *p->consts * (G.nconst ? G.nconst : 1));
+  p->ncode = G.ncode;
+  p->code = svm_arena_alloc(&p->mem, G.ncode ? G.ncode : 1);
+  p->nlines = G.nlines;
+  p->lines = svm_arena_alloc(&p->mem, sizeof *p->lines * (G.nlines ? G.nlines : 1));
+  if (!p->strings || !p->consts || !p->code || !p->lines) goto fail;
+  if (G.nstr) memcpy(p->strings, G.strs, sizeof *p->strings * G.nstr);
+  if (G.nconst) memcpy(p->consts, G.consts, sizeof *p->consts * G.nconst);
+  if (G.ncode) memcpy(p->code, G.code, G.ncode);
+  if (G.nlines) memcpy(p->lines, G.lines, sizeof *p->lines * G.nlines);
+  SvmDiag d;
+  memset(&d, 0, sizeof d);
+  if (svm_program_write(p, out, outlen, &d) != SVM_OK) {
+    spc_error(c, (SpcLoc){c->mods[c->main_module].file.path, 0, 0}, "cannot write bytecode: %s", d.msg);
+    st = SPC_EIO;
+    goto fail;
+  }
+  st = SPC_OK;
+fail:
+  free(G.htab);
+  free(G.strs);
+  free(G.consts);
+  free(G.code);
+  free(G.lines);
+  svm_program_free(p);
+  return st;
+}

@@ -1,0 +1,1440 @@
+/*
+ * facts.c -- the partner fact-file loader (docs: shared/spec/facts-v1.md).
+ *
+ * Sits between the driver (programs/specvm.c) and the interpreter: it reads a
+ * fact file one partner block at a time and fills an SvmPartner against the
+ * program's schema (prog->kinds).  Nothing of the v1 vocabulary is written
+ * here; only the two structural lines, `as-of` and `partner`, are built in.
+ *
+ * The bytes are hostile.  They are read in large chunks into one buffer that
+ * holds at most the longest allowed line plus a read chunk, and each line is
+ * lexed in place: a '\n' sentinel is written over the line terminator, so the
+ * character loops are bare table lookups with no bounds test (every loop stops
+ * at '\n', and no '\n' lies inside a line).  Only the words and strings a fact
+ * keeps are copied, into the caller's per-partner arena, and memory does not
+ * grow with the number of partners.
+ *
+ * Errors in a block are reported through the SvmErrorFn callback and the
+ * block is read to its end, so one pass reports every problem; a block with
+ * errors is returned as -1 and the next call reads the next block.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "svm.h"
+
+enum {
+  FACTS_MAX_LINE = 1 << 20,      /* bytes in one line, terminator excluded */
+  FACTS_READ_CHUNK = 256 << 10,  /* the least a read asks for */
+  /* A whole line and its CRLF must fit next to a full read chunk; one more
+   * byte holds the sentinel after a last line that has no newline. */
+  FACTS_BUF_SIZE = FACTS_MAX_LINE + 2 + FACTS_READ_CHUNK + 1,
+  FACTS_MAX_FIELDS = 1024,       /* a schema with more is refused */
+  SUGGEST_MAX_LEN = 64,          /* longer words get no "did you mean" */
+  SNIP_LEN = 60,                 /* bytes of a value quoted in a message */
+  MSG_LEN = 512,
+  INTERN_FIRST = 64              /* slots of a block's word table at first */
+};
+
+/* ---- partner id set -------------------------------------------------------- */
+
+/* Only 64-bit hashes are kept: a run over millions of partners needs 8 bytes
+ * a partner (plus slack), and a false "duplicate" needs a 64-bit collision. */
+struct SvmIdSet {
+  uint64_t *slot;   /* 0 marks an empty slot; no stored hash is 0 */
+  size_t cap, n;    /* cap is a power of two */
+};
+
+static uint64_t fmix64(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+static uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+static uint64_t id_hash(const char *s, size_t len) {
+  /* FNV-1a 64 spreads every byte; the murmur finaliser mixes the high bits
+   * into the low ones that pick the slot. */
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+  h = fmix64(h ^ len);
+  return h ? h : 1;
+}
+
+SvmIdSet *svm_idset_new(void) {
+  SvmIdSet *s = malloc(sizeof *s);
+  if (!s) return NULL;
+  s->cap = 1024;
+  s->n = 0;
+  s->slot = calloc(s->cap, sizeof *s->slot);
+  if (!s->slot) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void svm_idset_free(SvmIdSet *s) {
+  if (!s) return;
+  free(s->slot);
+  free(s);
+}
+
+static void idset_put(uint64_t *slot, size_t mask, uint64_t h) {
+  size_t i = (size_t)h & mask;
+  while (slot[i]) i = (i + 1) & mask;
+  slot[i] = h;
+}
+
+int svm_idset_add(SvmIdSet *s, const char *id, size_t len) {
+  uint64_t h = id_hash(id, len);
+  size_t mask = s->cap - 1;
+  for (size_t i = (size_t)h & mask; s->slot[i]; i = (i + 1) & mask)
+    if (s->slot[i] == h) return 0;
+  /* Grow at 3/4 full: linear probing stays short, slack stays under 2.7x. */
+  if ((s->n + 1) * 4 > s->cap * 3) {
+    if (s->cap > SIZE_MAX / 2 / sizeof *s->slot) return -1;
+    size_t ncap = s->cap * 2;
+    uint64_t *ns = calloc(ncap, sizeof *ns);
+    if (!ns) return -1;
+    for (size_t i = 0; i < s->cap; i++)
+      if (s->slot[i]) idset_put(ns, ncap - 1, s->slot[i]);
+    free(s->slot);
+    s->slot = ns;
+    s->cap = ncap;
+  }
+  idset_put(s->slot, s->cap - 1, h);
+  s->n++;
+  return 1;
+}
+
+/* ---- reader state ---------------------------------------------------------- */
+
+/* Character classes of the lexer, one table lookup a byte. */
+enum {
+  C_WORD = 1,   /* A-Z a-z 0-9 _ . + / - */
+  C_SPACE = 2,  /* space, tab */
+  C_STR = 4,    /* taken as is inside "...": ASCII but NUL CR LF " \ */
+  C_CMT = 8,    /* taken as is in a comment: ASCII but NUL CR LF */
+  C_SEP = 16    /* may follow a field: space, tab, #, end of line */
+};
+
+enum { TK_END, TK_FIELD, TK_BAD };
+
+/* One field of a line.  Pointers are into the read buffer; a string's
+ * escapes have been decoded in place. */
+typedef struct {
+  const char *key;  /* key=VALUE: the key; NULL for a positional field */
+  size_t klen;
+  int kcol;
+  const char *v;
+  size_t vlen;
+  int vcol;
+  bool str;         /* the value was a quoted string */
+} Tok;
+
+typedef struct {
+  uint64_t bits;    /* the key: an interned SvmStr pointer, or the value bits */
+  uint32_t kind;
+  uint32_t row1;    /* row + 1; 0 marks an empty slot, so a memset clears */
+} KeyEnt;
+
+typedef struct {
+  const SvmStr *word;
+  uint32_t kind, row, field, line;
+  int col;
+} PendingRef;
+
+typedef struct {
+  uint32_t npos;    /* positional fields (they come first) */
+} KindInfo;
+
+/* Per-block state; all of it lives in the caller's arena. */
+typedef struct {
+  SvmArena *a;
+  SvmFactTable *tables;
+  const SvmStr **itab;  /* interned words and texts of the block */
+  uint32_t imask, icount;
+  KeyEnt *ktab;         /* KEY values of the block, by kind */
+  uint32_t kmask, kcount;
+  PendingRef *pend;     /* references that named a key not yet seen */
+  uint32_t npend, pcap;
+  const SvmStr *id;
+  uint32_t line;        /* of the partner header */
+  unsigned errors;
+  bool oom;             /* an arena allocation failed: stop */
+} Block;
+
+struct SvmFactReader {
+  const SvmProgram *prog;
+  SvmIdSet *seen;
+  SvmErrorFn err;
+  void *err_ctx;
+  char *path;           /* as shown in messages ("<stdin>" for "-") */
+  int fd;
+  bool own_fd;
+  bool eof;
+
+  unsigned char *buf;   /* FACTS_BUF_SIZE bytes */
+  size_t pos, len;      /* unread bytes are buf[pos, len) */
+  size_t scanned;       /* bytes after pos known to hold no '\n' */
+  uint64_t lineno;      /* number of the current line */
+
+  /* The current line, lexed in place: line[0 .. end) with *end == '\n'. */
+  unsigned char *line, *p, *end, *last;
+
+  uint8_t cls[256];
+  KindInfo *ki;
+  uint32_t *ktab;       /* fact kind by name: index + 1, 0 empty */
+  uint32_t kmask;
+  uint32_t kind_partner, kind_as_of; /* sentinels above every kind index */
+
+  SvmValue *row;        /* scratch for the fact being read */
+  int *fcol;
+  uint8_t *given;       /* 0 absent, 1 given but bad, 2 given and good */
+
+  bool has_as_of, pending;
+  int32_t as_of;
+  uint32_t as_of_line;
+  unsigned nerrors;
+  int fatal;            /* sticky: the -2 already returned */
+  SvmDiag fatal_diag;
+  Block b;
+};
+
+/* ---- messages ---------------------------------------------------------------- */
+
+static int line_int(uint64_t n) { return n > INT_MAX ? INT_MAX : (int)n; }
+
+static void report_at(SvmFactReader *R, uint64_t line, int col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static void report_at(SvmFactReader *R, uint64_t line, int col, const char *fmt, ...) {
+  char msg[MSG_LEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  R->nerrors++;
+  R->b.errors++;
+  if (R->err) R->err(R->err_ctx, R->path, line_int(line), col, msg);
+}
+
+#define REPORT(R, col, ...) report_at((R), (R)->lineno, (col), __VA_ARGS__)
+
+/* A value quoted in a message: at most SNIP_LEN bytes, cut on a UTF-8
+ * character boundary, "..." when cut. */
+typedef struct { char s[SNIP_LEN + 4]; } Snip;
+
+static const char *snip(Snip *o, const char *s, size_t len) {
+  size_t n = len;
+  if (n > SNIP_LEN) {
+    n = SNIP_LEN;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+  }
+  memcpy(o->s, s, n);
+  if (n < len) memcpy(o->s + n, "...", 4);
+  else o->s[n] = '\0';
+  return o->s;
+}
+
+static const char *str_of(const SvmProgram *P, uint32_t idx) { return P->strings[idx]->s; }
+
+static const char *kind_name(const SvmProgram *P, uint32_t k) {
+  return str_of(P, P->kinds[k].name);
+}
+
+static const char *field_name(const SvmProgram *P, const SvmField *f) {
+  return str_of(P, f->name);
+}
+
+/* Edit distance (optimal string alignment) in half steps: a change of case
+ * costs 1, any other edit 2, so "se" is close to "SE". */
+static unsigned edit2(const char *a, size_t n, const char *b, size_t m) {
+  unsigned d[SUGGEST_MAX_LEN + 1][SUGGEST_MAX_LEN + 1];
+  for (size_t i = 0; i <= n; i++) d[i][0] = (unsigned)(2 * i);
+  for (size_t j = 0; j <= m; j++) d[0][j] = (unsigned)(2 * j);
+  for (size_t i = 1; i <= n; i++) {
+    for (size_t j = 1; j <= m; j++) {
+      unsigned char x = (unsigned char)a[i - 1], y = (unsigned char)b[j - 1];
+      unsigned sub = x == y ? 0 : ((x | 0x20) == (y | 0x20) && (x | 0x20) >= 'a' && (x | 0x20) <= 'z') ? 1 : 2;
+      unsigned v = d[i - 1][j - 1] + sub;
+      if (d[i - 1][j] + 2 < v) v = d[i - 1][j] + 2;
+      if (d[i][j - 1] + 2 < v) v = d[i][j - 1] + 2;
+      if (i > 1 && j > 1 && x == (unsigned char)b[j - 2] && (unsigned char)a[i - 2] == y &&
+          d[i - 2][j - 2] + 2 < v)
+        v = d[i - 2][j - 2] + 2;
+      d[i][j] = v;
+    }
+  }
+  return d[n][m];
+}
+
+/* Keeps the closest candidate seen so far. */
+typedef struct {
+  const char *w;
+  size_t wlen;
+  const char *best;
+  unsigned score;
+} Suggest;
+
+static void suggest_init(Suggest *s, const char *w, size_t wlen) {
+  s->w = w;
+  s->wlen = wlen;
+  s->best = NULL;
+  /* Allowed edits grow with the word: 1 up to 3 bytes, 2 up to 6, then 3. */
+  unsigned edits = wlen <= 3 ? 1 : wlen <= 6 ? 2 : 3;
+  s->score = 2 * edits + 1;
+}
+
+static void suggest_try(Suggest *s, const char *cand) {
+  size_t m = strlen(cand);
+  if (s->wlen == 0 || s->wlen > SUGGEST_MAX_LEN || m > SUGGEST_MAX_LEN) return;
+  unsigned d = edit2(s->w, s->wlen, cand, m);
+  /* Never suggest a word that shares next to nothing with the input. */
+  if (d < s->score && d < 2 * m) {
+    s->score = d;
+    s->best = cand;
+  }
+}
+
+/* "; did you mean 'x'?" or "". */
+static const char *suggest_text(const Suggest *s, char *buf, size_t size) {
+  if (!s->best) return "";
+  snprintf(buf, size, "; did you mean '%s'?", s->best);
+  return buf;
+}
+
+static const char *article(const char *noun) {
+  return strchr("aeiouAEIOU", noun[0]) && noun[0] ? "an" : "a";
+}
+
+static const char *type_desc(uint8_t type) {
+  switch (type) {
+  case SVM_T_BOOL: return "true or false";
+  case SVM_T_INT: return "an integer";
+  case SVM_T_DATE: return "a date (YYYY-MM-DD)";
+  case SVM_T_WORD: return "a word";
+  case SVM_T_TEXT: return "a quoted string";
+  case SVM_T_FACT: return "a word";
+  default: return "a value";
+  }
+}
+
+static const char *type_meta(uint8_t type) {
+  switch (type) {
+  case SVM_T_BOOL: return "BOOL";
+  case SVM_T_INT: return "INTEGER";
+  case SVM_T_DATE: return "DATE";
+  case SVM_T_TEXT: return "\"TEXT\"";
+  default: return "WORD";
+  }
+}
+
+/* The shape of a fact kind, for messages: credential PERSON CERT ATTAINED [expires=DATE]. */
+static void usage(const SvmProgram *P, uint32_t k, char *buf, size_t size) {
+  const SvmKind *K = &P->kinds[k];
+  size_t n = (size_t)snprintf(buf, size, "%s", kind_name(P, k));
+  for (uint32_t i = 0; i < K->nfields && n < size; i++) {
+    const SvmField *f = &K->fields[i];
+    bool opt = f->flags & SVM_F_OPTIONAL;
+    char meta[80];
+    if (f->flags & SVM_F_NAMED) {
+      snprintf(meta, sizeof meta, "%s=%s", field_name(P, f), type_meta(f->type));
+    } else {
+      const char *nm = field_name(P, f);
+      size_t j = 0, q = f->type == SVM_T_TEXT;
+      if (q) meta[j++] = '"';
+      for (; *nm && j < sizeof meta - 3; nm++)
+        meta[j++] = (char)(*nm >= 'a' && *nm <= 'z' ? *nm - 'a' + 'A' : *nm);
+      if (q) meta[j++] = '"';
+      meta[j] = '\0';
+    }
+    n += (size_t)snprintf(buf + n, size - n, opt ? " [%s]" : " %s", meta);
+  }
+}
+
+/* ---- reading lines ------------------------------------------------------------ */
+
+static void set_fatal_io(SvmFactReader *R, SvmDiag *d, int e) {
+  svm_diag_set(&R->fatal_diag, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(e));
+  R->fatal = 1;
+  if (d) *d = R->fatal_diag;
+}
+
+/* Moves the unread bytes to the front and reads once.  1: read some, 0: end
+ * of file, -1: error (errno set). */
+static int fill(SvmFactReader *R) {
+  if (R->pos > 0) {
+    memmove(R->buf, R->buf + R->pos, R->len - R->pos);
+    R->len -= R->pos;
+    R->pos = 0;
+  }
+  size_t room = FACTS_BUF_SIZE - 1 - R->len;  /* keep a byte for the sentinel */
+  if (room == 0) return 1;  /* cannot happen: read_line skips over-long lines */
+  for (;;) {
+    ssize_t n = read(R->fd, R->buf + R->len, room);
+    if (n > 0) {
+      R->len += (size_t)n;
+      return 1;
+    }
+    if (n == 0) {
+      R->eof = true;
+      return 0;
+    }
+    if (errno != EINTR) return -1;
+  }
+}
+
+/* Drops the rest of an over-long line without holding it. */
+static int skip_line(SvmFactReader *R) {
+  R->pos = R->len;
+  R->scanned = 0;
+  while (!R->eof) {
+    if (fill(R) < 0) return -1;
+    unsigned char *nl = memchr(R->buf + R->pos, '\n', R->len - R->pos);
+    if (nl) {
+      R->pos = (size_t)(nl - R->buf) + 1;
+      return 0;
+    }
+    R->pos = R->len;
+  }
+  return 0;
+}
+
+/* Makes the next line current.  1: a line, 0: end of file, -1: read error. */
+static int read_line(SvmFactReader *R) {
+  for (;;) {
+    unsigned char *base = R->buf + R->pos;
+    size_t avail = R->len - R->pos, len;
+    unsigned char *nl = memchr(base + R->scanned, '\n', avail - R->scanned);
+    if (nl) {
+      len = (size_t)(nl - base);
+      R->pos += len + 1;
+    } else if (R->eof) {
+      if (avail == 0) return 0;
+      len = avail;
+      R->pos = R->len;
+    } else if (avail > (size_t)FACTS_MAX_LINE + 1) {
+      /* No newline within the limit (one byte spare for a CR). */
+      R->lineno++;
+      REPORT(R, FACTS_MAX_LINE + 1, "line is longer than the limit of %d bytes", FACTS_MAX_LINE);
+      if (skip_line(R) < 0) return -1;
+      continue;
+    } else {
+      R->scanned = avail;
+      if (fill(R) < 0) return -1;
+      continue;
+    }
+    R->scanned = 0;
+    R->lineno++;
+    if (len > 0 && base[len - 1] == '\r') len--;
+    if (len > FACTS_MAX_LINE) {
+      REPORT(R, FACTS_MAX_LINE + 1, "line is longer than the limit of %d bytes", FACTS_MAX_LINE);
+      continue;
+    }
+    base[len] = '\n';  /* the sentinel every lexer loop stops at */
+    R->line = R->p = R->last = base;
+    R->end = base + len;
+    return 1;
+  }
+}
+
+/* ---- lexing ---------------------------------------------------------------------- */
+
+static int col_of(const SvmFactReader *R, const unsigned char *p) { return (int)(p - R->line) + 1; }
+
+/* Length of the valid UTF-8 sequence at p, or 0.  Safe up to the sentinel:
+ * a byte is read only after the one before it proved a continuation byte,
+ * and '\n' is not one. */
+static size_t utf8_seq(const unsigned char *p) {
+  unsigned c = p[0];
+  if (c < 0xC2) return 0;  /* ASCII is not handled here; 80..C1 never lead */
+  if (c < 0xE0) return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c < 0xF0) {
+    if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && p[1] < 0xA0) return 0;  /* overlong */
+    if (c == 0xED && p[1] > 0x9F) return 0;  /* surrogate */
+    return 3;
+  }
+  if (c < 0xF5) {
+    if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
+    if (c == 0xF0 && p[1] < 0x90) return 0;  /* overlong */
+    if (c == 0xF4 && p[1] > 0x8F) return 0;  /* above U+10FFFF */
+    return 4;
+  }
+  return 0;
+}
+
+/* Reports the byte at p, which no lexer state accepts, and ends the line. */
+static int lex_fail(SvmFactReader *R, unsigned char *p) {
+  unsigned c = *p;
+  int col = col_of(R, p);
+  if (c == 0) {
+    REPORT(R, col, "NUL byte in the file");
+  } else if (c == '\r') {
+    REPORT(R, col, "carriage return inside a line (lines end in LF or CRLF)");
+  } else if (c >= 0x80) {
+    size_t n = utf8_seq(p);
+    if (n == 0) REPORT(R, col, "invalid UTF-8 (byte 0x%02X)", c);
+    else REPORT(R, col, "unexpected character '%.*s'", (int)n, (const char *)p);
+  } else if (c < 0x20 || c == 0x7F) {
+    REPORT(R, col, "unexpected control character 0x%02X", c);
+  } else {
+    REPORT(R, col, "unexpected character '%c'", (int)c);
+  }
+  R->p = R->end;
+  return TK_BAD;
+}
+
+/* A comment runs to the end of the line; it must still be UTF-8. */
+static int lex_comment(SvmFactReader *R, unsigned char *p) {
+  const uint8_t *cls = R->cls;
+  p++;
+  for (;;) {
+    while (cls[*p] & C_CMT) p++;
+    if (*p == '\n') break;
+    size_t n = *p >= 0x80 ? utf8_seq(p) : 0;
+    if (n == 0) return lex_fail(R, p);
+    p += n;
+  }
+  R->p = p;
+  return TK_END;
+}
+
+/* p is at the opening quote.  Decodes escapes in place (the text only ever
+ * moves left, behind the cursor) and returns the byte after the closing quote,
+ * or NULL after reporting. */
+static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
+  const uint8_t *cls = R->cls;
+  unsigned char *open = p++, *w = p;
+  t->v = (const char *)w;
+  for (;;) {
+    unsigned char *q = p;
+    while (cls[*p] & C_STR) p++;
+    if (w != q) memmove(w, q, (size_t)(p - q));
+    w += p - q;
+    unsigned c = *p;
+    if (c == '"') {
+      t->vlen = (size_t)(w - (unsigned char *)t->v);
+      return p + 1;
+    }
+    if (c == '\\') {
+      unsigned e = p[1];
+      char out = e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t' : 0;
+      if (!out) {
+        if (e == '\n') break;  /* a backslash ends the line: unterminated */
+        if (e > 0x20 && e < 0x7F)
+          REPORT(R, col_of(R, p), "unknown escape '\\%c' in a string (use \\\", \\\\, \\n or \\t)", (int)e);
+        else
+          REPORT(R, col_of(R, p), "unknown escape in a string (use \\\", \\\\, \\n or \\t)");
+        R->p = R->end;
+        return NULL;
+      }
+      *w++ = (unsigned char)out;
+      p += 2;
+      continue;
+    }
+    if (c == '\n') break;
+    size_t n = c >= 0x80 ? utf8_seq(p) : 0;
+    if (n == 0) {
+      lex_fail(R, p);
+      return NULL;
+    }
+    memmove(w, p, n);
+    w += n;
+    p += n;
+  }
+  REPORT(R, col_of(R, open), "unterminated string (no closing '\"' on this line)");
+  R->p = R->end;
+  return NULL;
+}
+
+/* The next field of the line: TK_FIELD (filled in t), TK_END at the end of
+ * the line, TK_BAD after reporting (the rest of the line is dropped). */
+static inline int lex(SvmFactReader *R, Tok *t) {
+  const uint8_t *cls = R->cls;
+  unsigned char *p = R->p;
+  while (cls[*p] & C_SPACE) p++;
+  if (*p == '\n') {
+    R->p = p;
+    return TK_END;
+  }
+  if (*p == '#') return lex_comment(R, p);
+  t->key = NULL;
+  t->str = false;
+  if (cls[*p] & C_WORD) {
+    unsigned char *s = p;
+    while (cls[*p] & C_WORD) p++;
+    if (*p == '=') {
+      t->key = (const char *)s;
+      t->klen = (size_t)(p - s);
+      t->kcol = col_of(R, s);
+      p++;
+      if (*p == '"') goto string;
+      if (!(cls[*p] & C_WORD)) {
+        if (cls[*p] & C_SEP) {
+          Snip sn;
+          REPORT(R, col_of(R, p), "missing value after '%s='", snip(&sn, t->key, t->klen));
+          R->p = R->end;
+          return TK_BAD;
+        }
+        return lex_fail(R, p);
+      }
+      s = p;
+      while (cls[*p] & C_WORD) p++;
+    }
+    t->v = (const char *)s;
+    t->vlen = (size_t)(p - s);
+    t->vcol = col_of(R, s);
+  } else if (*p == '"') {
+  string:
+    t->vcol = col_of(R, p);
+    t->str = true;
+    p = lex_string(R, p, t);
+    if (!p) return TK_BAD;
+  } else {
+    return lex_fail(R, p);
+  }
+  if (!(cls[*p] & C_SEP)) return lex_fail(R, p);
+  R->p = R->last = p;
+  return TK_FIELD;
+}
+
+/* Lexes the rest of a line that is being dropped, so that its bytes are
+ * still checked (UTF-8, NUL, CR, strings). */
+static void drain(SvmFactReader *R) {
+  Tok t;
+  while (lex(R, &t) == TK_FIELD) {}
+}
+
+/* ---- block storage ------------------------------------------------------------------ */
+
+static void *balloc(Block *b, size_t n) {
+  void *p = svm_arena_alloc(b->a, n);
+  if (!p) b->oom = true;
+  return p;
+}
+
+/* svm_str_hash, inlined: every stored word and text is hashed, so the call
+ * would sit in the hot loop.  svm_facts_open checks that the two agree. */
+static inline uint32_t str_hash(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+/* memcmp for the short words of fact files, without a library call. */
+static inline bool bytes_eq(const char *a, const char *b, size_t n) {
+  uint64_t x, y;
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    if (x != y) return false;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+static SvmStr *str_new(Block *b, const char *s, size_t len, uint32_t h) {
+  SvmStr *n = balloc(b, sizeof *n + len + 1);
+  if (!n) return NULL;
+  n->len = (uint32_t)len;  /* len <= FACTS_MAX_LINE */
+  n->hash = h;
+  memcpy(n->s, s, len);
+  n->s[len] = '\0';
+  return n;
+}
+
+static bool intern_grow(Block *b) {
+  uint32_t ncap = (b->imask + 1) * 2;
+  const SvmStr **nt = balloc(b, (size_t)ncap * sizeof *nt);
+  if (!nt) return false;
+  memset(nt, 0, (size_t)ncap * sizeof *nt);
+  for (uint32_t i = 0; i <= b->imask; i++) {
+    const SvmStr *e = b->itab[i];
+    if (!e) continue;
+    uint32_t j = fmix32(e->hash) & (ncap - 1);
+    while (nt[j]) j = (j + 1) & (ncap - 1);
+    nt[j] = e;
+  }
+  b->itab = nt;
+  b->imask = ncap - 1;
+  return true;
+}
+
+/* One SvmStr per distinct word in a block, so equal words share a pointer
+ * and KEY lookups compare pointers. */
+static const SvmStr *intern(Block *b, const char *s, size_t len) {
+  if ((b->icount + 1) * 4 > (b->imask + 1) * 3 && !intern_grow(b)) return NULL;
+  uint32_t h = str_hash(s, len);
+  uint32_t i = fmix32(h) & b->imask;
+  for (const SvmStr *e; (e = b->itab[i]) != NULL; i = (i + 1) & b->imask)
+    if (e->hash == h && e->len == len && bytes_eq(e->s, s, len)) return e;
+  SvmStr *n = str_new(b, s, len, h);
+  if (!n) return NULL;
+  b->itab[i] = n;
+  b->icount++;
+  return n;
+}
+
+static uint32_t key_slot(uint64_t bits, uint32_t kind, uint32_t mask) {
+  return (uint32_t)fmix64(bits ^ ((uint64_t)kind << 48) ^ kind) & mask;
+}
+
+static KeyEnt *key_find(Block *b, uint64_t bits, uint32_t kind) {
+  if (!b->ktab) return NULL;
+  for (uint32_t i = key_slot(bits, kind, b->kmask);; i = (i + 1) & b->kmask) {
+    KeyEnt *e = &b->ktab[i];
+    if (e->row1 == 0) return NULL;
+    if (e->bits == bits && e->kind == kind) return e;
+  }
+}
+
+static bool key_add(Block *b, uint64_t bits, uint32_t kind, uint32_t row) {
+  if (!b->ktab || (b->kcount + 1) * 4 > (b->kmask + 1) * 3) {
+    uint32_t ncap = b->ktab ? (b->kmask + 1) * 2 : 16;
+    KeyEnt *nt = balloc(b, (size_t)ncap * sizeof *nt);
+    if (!nt) return false;
+    memset(nt, 0, (size_t)ncap * sizeof *nt);
+    for (uint32_t i = 0; b->ktab && i <= b->kmask; i++) {
+      KeyEnt *e = &b->ktab[i];
+      if (e->row1 == 0) continue;
+      uint32_t j = key_slot(e->bits, e->kind, ncap - 1);
+      while (nt[j].row1) j = (j + 1) & (ncap - 1);
+      nt[j] = *e;
+    }
+    b->ktab = nt;
+    b->kmask = ncap - 1;
+  }
+  uint32_t i = key_slot(bits, kind, b->kmask);
+  while (b->ktab[i].row1) i = (i + 1) & b->kmask;
+  b->ktab[i] = (KeyEnt){bits, kind, row + 1};
+  b->kcount++;
+  return true;
+}
+
+/* The bits that identify a KEY value within its kind.  Strings are interned,
+ * so their pointer is their identity. */
+static uint64_t key_bits(const SvmValue *v) {
+  switch (v->tag) {
+  case SVM_T_WORD:
+  case SVM_T_TEXT: return (uint64_t)(uintptr_t)v->u.str;
+  case SVM_T_INT: return (uint64_t)v->u.i;
+  case SVM_T_DATE: return (uint64_t)(uint32_t)v->u.date;
+  case SVM_T_BOOL: return v->u.b;
+  case SVM_T_FACT: return (uint64_t)v->u.fact;
+  default: return 0;
+  }
+}
+
+static bool key_is_str(const SvmProgram *P, uint32_t kind) {
+  const SvmKind *K = &P->kinds[kind];
+  if (K->key_field < 0) return false;
+  uint8_t t = K->fields[K->key_field].type;
+  return t == SVM_T_WORD || t == SVM_T_TEXT;
+}
+
+static bool pend_add(Block *b, const PendingRef *r) {
+  if (b->npend == b->pcap) {
+    if (b->pcap > UINT32_MAX / 2) return b->oom = true, false;
+    uint32_t ncap = b->pcap ? b->pcap * 2 : 16;
+    PendingRef *np = svm_arena_grow(b->a, b->pend, (size_t)b->pcap * sizeof *np, (size_t)ncap * sizeof *np);
+    if (!np) return b->oom = true, false;
+    b->pend = np;
+    b->pcap = ncap;
+  }
+  b->pend[b->npend++] = *r;
+  return true;
+}
+
+/* Appends the scratch row to kind k's table; returns its index or -1. */
+static int64_t table_push(SvmFactReader *R, uint32_t k, const SvmValue *row, uint32_t line) {
+  Block *b = &R->b;
+  SvmFactTable *T = &b->tables[k];
+  size_t nf = R->prog->kinds[k].nfields, w = nf ? nf : 1;
+  if (T->n == T->cap) {
+    uint32_t ncap = T->cap ? T->cap * 2 : 8;
+    if (T->cap > UINT32_MAX / 2 || ncap > SIZE_MAX / (w * sizeof(SvmValue))) return b->oom = true, -1;
+    SvmValue *nv = svm_arena_grow(b->a, T->vals, T->cap * w * sizeof *nv, ncap * w * sizeof *nv);
+    if (!nv) return b->oom = true, -1;
+    T->vals = nv;
+    uint32_t *nl = svm_arena_grow(b->a, T->lines, T->cap * sizeof *nl, ncap * sizeof *nl);
+    if (!nl) return b->oom = true, -1;
+    T->lines = nl;
+    T->cap = ncap;
+  }
+  if (nf) memcpy(&T->vals[(size_t)T->n * nf], row, nf * sizeof *row);
+  T->lines[T->n] = line;
+  return T->n++;
+}
+
+/* ---- values ------------------------------------------------------------------------ */
+
+/* YYYY-MM-DD by shape, real date or not: then "not a valid date" says more
+ * than "expected a date". */
+static bool is_date_shaped(const char *s, size_t len) {
+  if (len != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
+  return true;
+}
+
+/* The value of field fi of kind k from a word or string.  1: good, 0: bad
+ * (reported; *out holds a placeholder), -1: out of arena. */
+static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmValue *out) {
+  const SvmProgram *P = R->prog;
+  const SvmField *f = &P->kinds[k].fields[fi];
+  Block *b = &R->b;
+  Snip sn;
+  memset(out, 0, sizeof *out);
+  out->tag = f->type;
+  if (f->type == SVM_T_FACT) {
+    out->aux = f->ref_kind;
+    out->u.fact = -1;
+  }
+  if (t->str != (f->type == SVM_T_TEXT)) {
+    if (t->str)
+      REPORT(R, t->vcol, "expected %s for '%s', found a quoted string", type_desc(f->type), field_name(P, f));
+    else
+      REPORT(R, t->vcol, "expected a quoted string for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+    return 0;
+  }
+  switch (f->type) {
+  case SVM_T_TEXT:
+    /* Free text is rarely repeated; only a KEY needs the shared pointer. */
+    if (f->flags & SVM_F_KEY) out->u.str = intern(b, t->v, t->vlen);
+    else out->u.str = str_new(b, t->v, t->vlen, str_hash(t->v, t->vlen));
+    return out->u.str ? 1 : -1;
+
+  case SVM_T_WORD: {
+    if (f->nenum > 0) {
+      uint32_t i;
+      for (i = 0; i < f->nenum; i++) {
+        const SvmStr *e = P->strings[f->enums[i]];
+        if (e->len == t->vlen && bytes_eq(e->s, t->v, t->vlen)) break;
+      }
+      if (i == f->nenum) {
+        /* "'full_time' is not an employment; expected one of ...".  A field
+         * called `kind` is named after its fact: "an agreement kind". */
+        char what[96], list[256], sg[96];
+        if (strcmp(field_name(P, f), "kind") == 0) snprintf(what, sizeof what, "%s kind", kind_name(P, k));
+        else snprintf(what, sizeof what, "%s", field_name(P, f));
+        Suggest s;
+        suggest_init(&s, t->v, t->vlen);
+        size_t n = 0;
+        list[0] = '\0';
+        for (i = 0; i < f->nenum; i++) {
+          const char *e = str_of(P, f->enums[i]);
+          suggest_try(&s, e);
+          if (n < sizeof list)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", e);
+        }
+        REPORT(R, t->vcol, "'%s' is not %s %s; expected one of %s%s", snip(&sn, t->v, t->vlen),
+               article(what), what, list, suggest_text(&s, sg, sizeof sg));
+        return 0;
+      }
+    }
+    return (out->u.str = intern(b, t->v, t->vlen)) ? 1 : -1;
+  }
+
+  case SVM_T_DATE:
+    if (svm_date_parse(t->v, t->vlen, &out->u.date)) return 1;
+    if (is_date_shaped(t->v, t->vlen))
+      REPORT(R, t->vcol, "'%s' is not a valid date", snip(&sn, t->v, t->vlen));
+    else
+      REPORT(R, t->vcol, "expected a date (YYYY-MM-DD) for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+    return 0;
+
+  case SVM_T_INT: {
+    const char *s = t->v, *e = t->v + t->vlen;
+    bool neg = s < e && *s == '-';
+    if (neg) s++;
+    if (s == e) goto not_int;
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
+    bool over = false;
+    for (; s < e; s++) {
+      if (*s < '0' || *s > '9') goto not_int;
+      unsigned dgt = (unsigned)(*s - '0');
+      if (v > (limit - dgt) / 10) over = true;
+      else v = v * 10 + dgt;
+    }
+    if (over) {
+      REPORT(R, t->vcol, "'%s' does not fit in a 64-bit integer", snip(&sn, t->v, t->vlen));
+      return 0;
+    }
+    if (neg && v != 0 && (f->flags & SVM_F_NONNEG)) {
+      REPORT(R, t->vcol, "'%s' is negative; '%s' must be 0 or more", snip(&sn, t->v, t->vlen), field_name(P, f));
+      return 0;
+    }
+    /* -(v - 1) - 1 reaches INT64_MIN without overflowing. */
+    out->u.i = neg ? (v ? -(int64_t)(v - 1) - 1 : 0) : (int64_t)v;
+    return 1;
+  not_int:
+    REPORT(R, t->vcol, "expected an integer for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+    return 0;
+  }
+
+  case SVM_T_BOOL:
+    if (t->vlen == 4 && memcmp(t->v, "true", 4) == 0) out->u.b = true;
+    else if (t->vlen == 5 && memcmp(t->v, "false", 5) == 0) out->u.b = false;
+    else {
+      REPORT(R, t->vcol, "expected true or false for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+      return 0;
+    }
+    return 1;
+
+  case SVM_T_FACT: {
+    const SvmStr *w = intern(b, t->v, t->vlen);
+    if (!w) return -1;
+    KeyEnt *e = key_is_str(P, f->ref_kind) ? key_find(b, (uint64_t)(uintptr_t)w, f->ref_kind) : NULL;
+    if (e) {
+      out->u.fact = e->row1 - 1;
+      return 1;
+    }
+    /* Declared later in the block, or never: decided at the block's end. */
+    PendingRef pr = {w, k, b->tables[k].n, fi, (uint32_t)(R->lineno > UINT32_MAX ? UINT32_MAX : R->lineno),
+                     t->vcol};
+    return pend_add(b, &pr) ? 1 : -1;
+  }
+
+  default:
+    /* The schema was checked when the reader was opened. */
+    return 0;
+  }
+}
+
+/* Looks a named field up among kind k's named fields; reports and returns -1
+ * when there is none of that name. */
+static int find_named(SvmFactReader *R, uint32_t k, const Tok *t) {
+  const SvmProgram *P = R->prog;
+  const SvmKind *K = &P->kinds[k];
+  for (uint32_t i = 0; i < K->nfields; i++) {
+    const SvmStr *nm = P->strings[K->fields[i].name];
+    if (nm->len != t->klen || !bytes_eq(nm->s, t->key, t->klen)) continue;
+    if (K->fields[i].flags & SVM_F_NAMED) return (int)i;
+    REPORT(R, t->kcol, "'%s' is a positional field of %s; write its value without '%s='", nm->s,
+           kind_name(P, k), nm->s);
+    return -1;
+  }
+  Suggest s;
+  suggest_init(&s, t->key, t->klen);
+  for (uint32_t i = 0; i < K->nfields; i++)
+    if (K->fields[i].flags & SVM_F_NAMED) suggest_try(&s, field_name(P, &K->fields[i]));
+  Snip sn;
+  char sg[96];
+  REPORT(R, t->kcol, "unknown field '%s' for %s%s", snip(&sn, t->key, t->klen), kind_name(P, k),
+         suggest_text(&s, sg, sizeof sg));
+  return -1;
+}
+
+/* Reads the fields of a fact of kind k (the kind word is already lexed) and
+ * appends it.  Even a bad fact is appended, with placeholders, so that its
+ * key still counts and one mistake does not cascade into "not declared". */
+static void parse_fact(SvmFactReader *R, uint32_t k) {
+  const SvmProgram *P = R->prog;
+  const SvmKind *K = &P->kinds[k];
+  const KindInfo *ki = &R->ki[k];
+  Block *b = &R->b;
+  SvmValue *row = R->row;
+  uint32_t npos = 0;
+  bool named = false, lexbad = false;
+  int first_named_col = 0;
+  char use[MSG_LEN / 2];
+  Snip sn;
+  memset(R->given, 0, K->nfields);
+  for (;;) {
+    Tok t;
+    int tk = lex(R, &t);
+    if (tk == TK_END) break;
+    if (tk == TK_BAD) {
+      lexbad = true;
+      break;
+    }
+    int fi;
+    if (t.key) {
+      if (!named) first_named_col = t.kcol;
+      named = true;
+      if ((fi = find_named(R, k, &t)) < 0) continue;
+      if (R->given[fi]) {
+        REPORT(R, t.kcol, "'%s' is given twice (first at column %d)", field_name(P, &K->fields[fi]),
+               R->fcol[fi]);
+        continue;
+      }
+      R->fcol[fi] = t.kcol;
+    } else {
+      if (named) {
+        REPORT(R, t.vcol, "positional field after named fields (named fields, key=value, come last; "
+                          "the first is at column %d)", first_named_col);
+        continue;
+      }
+      if (npos >= ki->npos) {
+        if (npos++ == ki->npos) {
+          usage(P, k, use, sizeof use);
+          REPORT(R, t.vcol, "too many fields for %s (expected: %s)", kind_name(P, k), use);
+        }
+        continue;
+      }
+      fi = (int)npos++;
+      R->fcol[fi] = t.vcol;
+    }
+    int r = convert(R, k, (uint32_t)fi, &t, &row[fi]);
+    if (r < 0) return;
+    R->given[fi] = r ? 2 : 1;
+  }
+  for (uint32_t i = 0; i < K->nfields; i++) {
+    if (R->given[i]) continue;
+    const SvmField *f = &K->fields[i];
+    if (f->flags & SVM_F_OPTIONAL) {
+      row[i] = f->dflt;
+      continue;
+    }
+    memset(&row[i], 0, sizeof row[i]);
+    row[i].tag = f->type;
+    if (f->type == SVM_T_FACT) {
+      row[i].aux = f->ref_kind;
+      row[i].u.fact = -1;
+    }
+    if (!lexbad) {
+      usage(P, k, use, sizeof use);
+      REPORT(R, col_of(R, R->last), "%s is missing '%s' (%s; expected: %s)",
+             kind_name(P, k), field_name(P, f), type_desc(f->type), use);
+      lexbad = true;  /* one message names the shape; the rest would repeat it */
+    }
+  }
+  uint32_t line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
+  int64_t at = table_push(R, k, row, line);
+  if (at < 0) return;
+  if (K->key_field >= 0 && R->given[K->key_field] == 2) {
+    uint64_t bits = key_bits(&row[K->key_field]);
+    KeyEnt *e = key_find(b, bits, k);
+    if (e) {
+      const SvmValue *kv = &row[K->key_field];
+      const SvmFactTable *T = &b->tables[k];
+      if (kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT)
+        REPORT(R, R->fcol[K->key_field], "%s '%s' is already declared on line %u", kind_name(P, k),
+               snip(&sn, kv->u.str->s, kv->u.str->len), T->lines[e->row1 - 1]);
+      else
+        REPORT(R, R->fcol[K->key_field], "this %s is already declared on line %u", kind_name(P, k),
+               T->lines[e->row1 - 1]);
+    } else {
+      key_add(b, bits, k, (uint32_t)at);
+    }
+  }
+}
+
+/* `as-of DATE`, the kind word already lexed. */
+static void parse_as_of(SvmFactReader *R, int kcol) {
+  Tok t;
+  int n = 0, tk;
+  bool bad = false;
+  int32_t day = 0;
+  while ((tk = lex(R, &t)) == TK_FIELD) {
+    n++;
+    if (t.key) {
+      REPORT(R, t.kcol, "as-of takes no named fields (expected: as-of DATE)");
+      bad = true;
+    } else if (n > 1) {
+      if (n == 2) REPORT(R, t.vcol, "too many fields for as-of (expected: as-of DATE)");
+      bad = true;
+    } else if (t.str || !svm_date_parse(t.v, t.vlen, &day)) {
+      Snip sn;
+      if (t.str) REPORT(R, t.vcol, "expected a date (YYYY-MM-DD) for as-of, found a quoted string");
+      else if (is_date_shaped(t.v, t.vlen))
+        REPORT(R, t.vcol, "'%s' is not a valid date", snip(&sn, t.v, t.vlen));
+      else REPORT(R, t.vcol, "expected a date (YYYY-MM-DD) for as-of, found '%s'", snip(&sn, t.v, t.vlen));
+      bad = true;
+    }
+  }
+  if (tk == TK_BAD) bad = true;
+  else if (n == 0) {
+    REPORT(R, col_of(R, R->last), "as-of needs a date (expected: as-of DATE)");
+    bad = true;
+  }
+  if (R->has_as_of) {
+    REPORT(R, kcol, "as-of is given twice (first on line %u)", R->as_of_line);
+  } else if (!bad) {
+    R->has_as_of = true;
+    R->as_of = day;
+    R->as_of_line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
+  }
+}
+
+/* Every line starts with a kind word, so its lookup hashes only the length
+ * and three bytes; the names of a schema rarely share all four. */
+static uint32_t kind_hash(const char *s, size_t len) {
+  if (len == 0) return 0;
+  uint32_t h = (uint32_t)len * 0x9e3779b1u;
+  h ^= (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[len / 2] << 8 |
+       (uint32_t)(unsigned char)s[len - 1] << 16;
+  return fmix32(h);
+}
+
+/* The kind of the line's first field: a kind index, R->kind_partner,
+ * R->kind_as_of, or UINT32_MAX (reported). */
+static uint32_t line_kind(SvmFactReader *R, const Tok *t) {
+  const SvmProgram *P = R->prog;
+  Snip sn;
+  if (t->key || t->str) {
+    REPORT(R, t->key ? t->kcol : t->vcol, "a line must start with a fact kind");
+    drain(R);
+    return UINT32_MAX;
+  }
+  for (uint32_t i = kind_hash(t->v, t->vlen) & R->kmask; R->ktab[i]; i = (i + 1) & R->kmask) {
+    uint32_t k = R->ktab[i] - 1;
+    if (k == R->kind_partner || k == R->kind_as_of) {
+      const char *nm = k == R->kind_partner ? "partner" : "as-of";
+      if (strlen(nm) == t->vlen && memcmp(nm, t->v, t->vlen) == 0) return k;
+      continue;
+    }
+    const SvmStr *nm = P->strings[P->kinds[k].name];
+    if (nm->len == t->vlen && bytes_eq(nm->s, t->v, t->vlen)) return k;
+  }
+  Suggest s;
+  suggest_init(&s, t->v, t->vlen);
+  for (uint32_t k = 0; k < P->nkinds; k++) suggest_try(&s, kind_name(P, k));
+  suggest_try(&s, "partner");
+  suggest_try(&s, "as-of");
+  char sg[96];
+  REPORT(R, t->vcol, "unknown fact kind '%s'%s", snip(&sn, t->v, t->vlen), suggest_text(&s, sg, sizeof sg));
+  drain(R);
+  return UINT32_MAX;
+}
+
+/* ---- opening --------------------------------------------------------------------- */
+
+static void kind_put(SvmFactReader *R, const char *name, uint32_t k) {
+  uint32_t i = kind_hash(name, strlen(name)) & R->kmask;
+  while (R->ktab[i]) i = (i + 1) & R->kmask;
+  R->ktab[i] = k + 1;
+}
+
+static bool str_ok(const SvmProgram *P, uint32_t idx) { return idx < P->nstrings && P->strings[idx]; }
+
+/* The schema is trusted to come from a verified program, but the loader
+ * indexes with it, so a malformed one is refused here rather than read out
+ * of bounds later.  Returns the largest nfields, or -1. */
+static long schema_check(const SvmProgram *P) {
+  long most = 0;
+  if (P->nkinds > UINT16_MAX || (P->nkinds && !P->kinds)) return -1;
+  for (uint32_t k = 0; k < P->nkinds; k++) {
+    const SvmKind *K = &P->kinds[k];
+    if (!str_ok(P, K->name) || K->nfields > FACTS_MAX_FIELDS || (K->nfields && !K->fields)) return -1;
+    if (K->key_field < -1 || K->key_field >= (int32_t)K->nfields) return -1;
+    bool named = false;
+    for (uint32_t i = 0; i < K->nfields; i++) {
+      const SvmField *f = &K->fields[i];
+      if (!str_ok(P, f->name)) return -1;
+      if (f->type != SVM_T_BOOL && f->type != SVM_T_INT && f->type != SVM_T_DATE && f->type != SVM_T_WORD &&
+          f->type != SVM_T_TEXT && f->type != SVM_T_FACT)
+        return -1;
+      if ((f->flags & SVM_F_NAMED) ? (named = true, false) : named) return -1;
+      if (f->type == SVM_T_FACT && f->ref_kind >= P->nkinds) return -1;
+      if (f->nenum && !f->enums) return -1;
+      for (uint32_t e = 0; e < f->nenum; e++)
+        if (!str_ok(P, f->enums[e])) return -1;
+    }
+    if ((long)K->nfields > most) most = K->nfields;
+  }
+  return most;
+}
+
+/* Reads lines up to the first partner line (left pending for svm_facts_next).
+ * 0, or -1 on a read error. */
+static int read_header(SvmFactReader *R) {
+  for (;;) {
+    int r = read_line(R);
+    if (r <= 0) return r;
+    Tok t;
+    int tk = lex(R, &t);
+    if (tk != TK_FIELD) continue;
+    int kcol = t.key ? t.kcol : t.vcol;
+    uint32_t k = line_kind(R, &t);
+    if (k == UINT32_MAX) continue;
+    if (k == R->kind_partner) {
+      R->pending = true;
+      return 0;
+    }
+    if (k == R->kind_as_of) {
+      parse_as_of(R, kcol);
+      continue;
+    }
+    REPORT(R, kcol, "%s fact before the first partner line (every fact belongs to a partner block)",
+           kind_name(R->prog, k));
+    drain(R);
+  }
+}
+
+SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet *seen,
+                              SvmErrorFn err, void *err_ctx, SvmStatus *st, SvmDiag *d) {
+  SvmStatus dummy;
+  if (!st) st = &dummy;
+  SvmFactReader *R = calloc(1, sizeof *R);
+  if (!R) goto nomem;
+  R->prog = prog;
+  R->seen = seen;
+  R->err = err;
+  R->err_ctx = err_ctx;
+  R->fd = -1;
+  bool is_stdin = strcmp(path, "-") == 0;
+  R->path = strdup(is_stdin ? "<stdin>" : path);
+  if (!R->path) goto nomem;
+
+  /* str_hash is a copy of svm_str_hash; stored hashes must be the same. */
+  if (str_hash("as-of", 5) != svm_str_hash("as-of", 5)) {
+    *st = SVM_EFORMAT;
+    svm_diag_set(d, R->path, 0, 0, "internal error: str_hash differs from svm_str_hash");
+    goto fail;
+  }
+  long most = schema_check(prog);
+  if (most < 0) {
+    *st = SVM_EFORMAT;
+    svm_diag_set(d, R->path, 0, 0, "the program's fact schema is malformed");
+    goto fail;
+  }
+  size_t nf = most ? (size_t)most : 1;
+  R->ki = calloc(prog->nkinds ? prog->nkinds : 1, sizeof *R->ki);
+  R->row = calloc(nf, sizeof *R->row);
+  R->fcol = calloc(nf, sizeof *R->fcol);
+  R->given = calloc(nf, 1);
+  uint32_t kcap = 8;
+  while (kcap < 2 * (prog->nkinds + 2)) kcap *= 2;
+  R->ktab = calloc(kcap, sizeof *R->ktab);
+  R->buf = malloc(FACTS_BUF_SIZE);
+  if (!R->ki || !R->row || !R->fcol || !R->given || !R->ktab || !R->buf) goto nomem;
+  R->kmask = kcap - 1;
+  R->kind_partner = prog->nkinds;
+  R->kind_as_of = prog->nkinds + 1;
+  /* Structural kinds first: a schema kind of the same name is unreachable. */
+  kind_put(R, "partner", R->kind_partner);
+  kind_put(R, "as-of", R->kind_as_of);
+  for (uint32_t k = 0; k < prog->nkinds; k++) {
+    const SvmKind *K = &prog->kinds[k];
+    while (R->ki[k].npos < K->nfields && !(K->fields[R->ki[k].npos].flags & SVM_F_NAMED)) R->ki[k].npos++;
+    kind_put(R, kind_name(prog, k), k);
+  }
+
+  for (int c = 0; c < 256; c++) {
+    uint8_t m = 0;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+        c == '+' || c == '/' || c == '-')
+      m |= C_WORD;
+    if (c == ' ' || c == '\t') m |= C_SPACE | C_SEP;
+    if (c == '#' || c == '\n') m |= C_SEP;
+    if (c > 0 && c < 0x80 && c != '\r' && c != '\n') m |= C_CMT;
+    if ((m & C_CMT) && c != '"' && c != '\\') m |= C_STR;
+    R->cls[c] = m;
+  }
+
+  if (is_stdin) {
+    R->fd = STDIN_FILENO;
+  } else {
+    R->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (R->fd < 0) {
+      *st = SVM_EIO;
+      svm_diag_set(d, R->path, 0, 0, "cannot open %s: %s", path, strerror(errno));
+      goto fail;
+    }
+    R->own_fd = true;
+  }
+
+  /* A byte-order mark is skipped before the first line, so columns do not
+   * count it. */
+  while (R->len < 3 && !R->eof)
+    if (fill(R) < 0) goto ioerr;
+  if (R->len >= 3 && R->buf[0] == 0xEF && R->buf[1] == 0xBB && R->buf[2] == 0xBF) R->pos = 3;
+
+  if (read_header(R) < 0) goto ioerr;
+  *st = SVM_OK;
+  return R;
+
+ioerr:
+  *st = SVM_EIO;
+  svm_diag_set(d, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(errno));
+  goto fail;
+nomem:
+  *st = SVM_ENOMEM;
+  svm_diag_set(d, R && R->path ? R->path : path, 0, 0, "out of memory opening %s", path);
+fail:
+  svm_facts_close(R);
+  return NULL;
+}
+
+bool svm_facts_as_of(const SvmFactReader *r, int32_t *day) {
+  if (r->has_as_of && day) *day = r->as_of;
+  return r->has_as_of;
+}
+
+unsigned svm_facts_errors(const SvmFactReader *r) { return r->nerrors; }
+
+void svm_facts_close(SvmFactReader *r) {
+  if (!r) return;
+  if (r->own_fd && r->fd >= 0) close(r->fd);
+  free(r->buf);
+  free(r->ktab);
+  free(r->ki);
+  free(r->row);
+  free(r->fcol);
+  free(r->given);
+  free(r->path);
+  free(r);
+}
+
+/* ---- one partner block ------------------------------------------------------------ */
+
+static int block_fail(SvmFactReader *R, SvmDiag *d) {
+  Block *b = &R->b;
+  char who[96];
+  Snip sn;
+  if (b->id) snprintf(who, sizeof who, "partner '%s'", snip(&sn, b->id->s, b->id->len));
+  else snprintf(who, sizeof who, "the partner block on line %u", b->line);
+  if (b->a->over_cap)
+    svm_diag_set(&R->fatal_diag, R->path, line_int(b->line), 0,
+                 "%s does not fit in the memory cap of %zu bytes", who, b->a->cap);
+  else
+    svm_diag_set(&R->fatal_diag, R->path, line_int(b->line), 0, "out of memory reading %s", who);
+  R->fatal = 1;
+  if (d) *d = R->fatal_diag;
+  return -2;
+}
+
+/* The partner line, its kind word already lexed.  0, or -1 out of memory. */
+static int parse_partner(SvmFactReader *R, SvmPartner *out) {
+  Block *b = &R->b;
+  Tok t;
+  int tk, n = 0, idcol = 0;
+  const char *use = "partner ID [\"NAME\"]";
+  Snip sn;
+  while ((tk = lex(R, &t)) == TK_FIELD) {
+    n++;
+    if (t.key) {
+      REPORT(R, t.kcol, "partner takes no named fields (expected: %s)", use);
+    } else if (n == 1) {
+      if (t.str) {
+        REPORT(R, t.vcol, "expected a word for the partner id, found a quoted string (expected: %s)", use);
+      } else {
+        idcol = t.vcol;
+        if (!(b->id = intern(b, t.v, t.vlen))) return -1;
+      }
+    } else if (n == 2) {
+      if (!t.str)
+        REPORT(R, t.vcol, "expected a quoted string for the partner name, found '%s'", snip(&sn, t.v, t.vlen));
+      else if (!(out->name = str_new(b, t.v, t.vlen, str_hash(t.v, t.vlen))))
+        return -1;
+    } else if (n == 3) {
+      REPORT(R, t.vcol, "too many fields for partner (expected: %s)", use);
+    }
+  }
+  if (tk == TK_END && n == 0) REPORT(R, col_of(R, R->last), "partner needs an id (expected: %s)", use);
+  if (b->id) {
+    int r = R->seen ? svm_idset_add(R->seen, b->id->s, b->id->len) : 1;
+    if (r < 0) return -1;
+    if (r == 0)
+      REPORT(R, idcol, "duplicate partner '%s': an earlier block of this run has the same id",
+             snip(&sn, b->id->s, b->id->len));
+  }
+  return 0;
+}
+
+int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *d) {
+  if (R->fatal) {
+    if (d) *d = R->fatal_diag;
+    return -2;
+  }
+  if (!R->pending) return 0;
+  R->pending = false;
+
+  const SvmProgram *P = R->prog;
+  Block *b = &R->b;
+  memset(b, 0, sizeof *b);
+  b->a = arena;
+  b->line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
+  memset(out, 0, sizeof *out);
+  out->file = R->path;
+  out->line = b->line;
+  out->nkinds = P->nkinds;
+  out->arena = arena;
+
+  b->tables = balloc(b, (P->nkinds ? P->nkinds : 1) * sizeof *b->tables);
+  b->itab = balloc(b, INTERN_FIRST * sizeof *b->itab);
+  if (b->oom) goto oom;
+  memset(b->tables, 0, (P->nkinds ? P->nkinds : 1) * sizeof *b->tables);
+  memset(b->itab, 0, INTERN_FIRST * sizeof *b->itab);
+  b->imask = INTERN_FIRST - 1;
+
+  if (parse_partner(R, out) < 0 || b->oom) goto oom;
+
+  for (;;) {
+    int r = read_line(R);
+    if (r < 0) {
+      set_fatal_io(R, d, errno);
+      return -2;
+    }
+    if (r == 0) break;
+    Tok t;
+    if (lex(R, &t) != TK_FIELD) continue;
+    int kcol = t.key ? t.kcol : t.vcol;
+    uint32_t k = line_kind(R, &t);
+    if (k == UINT32_MAX) continue;
+    if (k == R->kind_partner) {
+      R->pending = true;
+      break;
+    }
+    if (k == R->kind_as_of) {
+      REPORT(R, kcol, "as-of must come before the first partner line");
+      drain(R);
+      continue;
+    }
+    parse_fact(R, k);
+    if (b->oom) goto oom;
+  }
+
+  /* Forward references: every key of the block is known now. */
+  for (uint32_t i = 0; i < b->npend; i++) {
+    const PendingRef *pr = &b->pend[i];
+    const SvmField *f = &P->kinds[pr->kind].fields[pr->field];
+    KeyEnt *e = key_is_str(P, f->ref_kind) ? key_find(b, (uint64_t)(uintptr_t)pr->word, f->ref_kind) : NULL;
+    if (e) {
+      SvmValue *v = &b->tables[pr->kind].vals[(size_t)pr->row * P->kinds[pr->kind].nfields + pr->field];
+      v->u.fact = e->row1 - 1;
+      continue;
+    }
+    Snip s1, s2;
+    if (b->id)
+      report_at(R, pr->line, pr->col, "%s '%s' is not declared in partner '%s'", kind_name(P, f->ref_kind),
+                snip(&s1, pr->word->s, pr->word->len), snip(&s2, b->id->s, b->id->len));
+    else
+      report_at(R, pr->line, pr->col, "%s '%s' is not declared in this partner block",
+                kind_name(P, f->ref_kind), snip(&s1, pr->word->s, pr->word->len));
+  }
+
+  out->id = b->id;
+  out->tables = b->tables;
+  return b->errors || !b->id ? -1 : 1;
+
+oom:
+  out->id = b->id;
+  return block_fail(R, d);
+}

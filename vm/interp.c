@@ -1,0 +1,584 @@
+/*
+ * interp.c -- the interpreter: runs each rule's code for one partner.
+ *
+ * Only verified programs get here (svm_load runs svm_verify), so operands,
+ * jump targets and stack depths are known good and appear below only as
+ * asserts.  Value types are still checked at run time: a hostile .bc can
+ * pass the verifier with ill-typed code, and a type error must end in a
+ * clear error, never undefined behaviour.  Integer and date arithmetic is
+ * checked; every value the rules make is allocated in the partner's arena,
+ * which is capped, and every instruction counts against a budget.
+ *
+ * Dispatch is a switch over opcodes.def; the evaluation date in force is a
+ * register (`today`) with a small stack for ENTER_DATE/LEAVE_DATE, which is
+ * what lets `since` and `as of` evaluate a condition as of another day.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "eval.h"
+#include "opcodes.h"
+
+#define SVM_MAX_DATE_DEPTH 64
+
+typedef struct {
+  const SvmProgram *p;
+  const SvmPartner *pa;
+  SvmArena *arena;
+  SvmDiag *d;
+  const SvmRule *rule;
+  uint32_t pc;           /* of the instruction being executed */
+  uint64_t steps_left;
+  int32_t today;
+  int32_t dates[SVM_MAX_DATE_DEPTH];
+  int ndates;
+  SvmSeq *days;          /* every day the partner's facts name, ascending (cached) */
+  SvmStatus st;
+} Vm;
+
+static const char *str_of(const SvmProgram *p, uint32_t i) { return i < p->nstrings ? p->strings[i]->s : "?"; }
+
+static SvmStatus fail(Vm *vm, SvmStatus st, const char *fmt, const char *a, const char *b) {
+  char msg[240];
+  snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
+  const SvmLine *ln = NULL;
+  for (uint32_t i = 0; i < vm->p->nlines && vm->p->lines[i].pc <= vm->pc; i++) ln = &vm->p->lines[i];
+  if (ln)
+    svm_diag_set(vm->d, vm->pa->file, (int)vm->pa->line, 0, "partner '%s', rule '%s': %s (%s:%u:%u)", vm->pa->id->s,
+                 str_of(vm->p, vm->rule->id), msg, str_of(vm->p, ln->file), ln->line, ln->col);
+  else
+    svm_diag_set(vm->d, vm->pa->file, (int)vm->pa->line, 0, "partner '%s', rule '%s': %s", vm->pa->id->s,
+                 str_of(vm->p, vm->rule->id), msg);
+  vm->st = st;
+  return st;
+}
+
+static SvmStatus nomem(Vm *vm) {
+  if (vm->arena->over_cap) {
+    char cap[32];
+    snprintf(cap, sizeof cap, "%zu", vm->arena->cap >> 20);
+    return fail(vm, SVM_ELIMIT, "memory cap of %s MiB per partner reached (raise it with --max-memory MIB)", cap, NULL);
+  }
+  return fail(vm, SVM_ENOMEM, "out of memory", NULL, NULL);
+}
+
+static SvmStatus type_error(Vm *vm, const char *what) {
+  return fail(vm, SVM_ERUNTIME, "bytecode type error: %s", what, NULL);
+}
+
+/* ---- sequences ------------------------------------------------------------------ */
+
+static bool seq_push(SvmArena *a, SvmSeq *s, SvmValue v) {
+  if (s->n == s->cap) {
+    uint32_t cap = s->cap ? s->cap * 2 : 8;
+    if (cap < s->cap) return false;
+    SvmValue *nv = svm_arena_grow(a, s->v, sizeof *nv * s->cap, sizeof *nv * cap);
+    if (!nv) return false;
+    s->v = nv;
+    s->cap = cap;
+  }
+  s->v[s->n++] = v;
+  return true;
+}
+
+static int cmp_bytes(const SvmStr *a, const SvmStr *b) {
+  size_t n = a->len < b->len ? a->len : b->len;
+  int r = memcmp(a->s, b->s, n);
+  return r ? r : (a->len > b->len) - (a->len < b->len);
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The days the partner's facts name: every date field of every fact, open
+ * bounds (dawn, never) left out, ascending and without repeats.  Truth of a
+ * condition built from fact windows changes only on these days. */
+static bool named_days(Vm *vm) {
+  if (vm->days) return true;
+  const SvmProgram *p = vm->p;
+  const SvmPartner *pa = vm->pa;
+  size_t n = 0;
+  for (uint32_t k = 0; k < p->nkinds; k++)
+    for (uint32_t f = 0; f < p->kinds[k].nfields; f++)
+      if (p->kinds[k].fields[f].type == SVM_T_DATE) n += pa->tables[k].n;
+  int32_t *d = svm_arena_alloc(vm->arena, sizeof *d * (n ? n : 1));
+  SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
+  if (!d || !s) return false;
+  size_t m = 0;
+  for (uint32_t k = 0; k < p->nkinds; k++) {
+    const SvmKind *kd = &p->kinds[k];
+    for (uint32_t f = 0; f < kd->nfields; f++) {
+      if (kd->fields[f].type != SVM_T_DATE) continue;
+      for (uint32_t r = 0; r < pa->tables[k].n; r++) {
+        int32_t v = pa->tables[k].vals[(size_t)r * kd->nfields + f].u.date;
+        if (v != SVM_DAWN && v != SVM_NEVER) d[m++] = v;
+      }
+    }
+  }
+  qsort(d, m, sizeof *d, cmp_i32);
+  size_t u = 0;
+  for (size_t i = 0; i < m; i++)
+    if (u == 0 || d[u - 1] != d[i]) d[u++] = d[i];
+  s->n = s->cap = (uint32_t)u;
+  s->v = svm_arena_alloc(vm->arena, sizeof *s->v * (u ? u : 1));
+  if (!s->v) return false;
+  for (size_t i = 0; i < u; i++) {
+    memset(&s->v[i], 0, sizeof s->v[i]);
+    s->v[i].tag = SVM_T_DATE;
+    s->v[i].u.date = d[i];
+  }
+  vm->days = s;
+  return true;
+}
+
+/* ---- distinct representatives (MATCH) --------------------------------------------------- */
+
+typedef struct {
+  int n;                 /* slots */
+  const SvmSeq **cand;   /* candidates of each slot */
+  int ncand;             /* distinct candidates */
+  int *cid;              /* per slot, per candidate: its distinct id (flattened) */
+  int *off;              /* offset of slot i in cid */
+  int *owner;            /* candidate id -> slot, or -1 */
+  char *seen;
+} Match;
+
+static bool same_fact(const SvmValue *a, const SvmValue *b) {
+  if (a->tag != b->tag) return false;
+  if (a->tag == SVM_T_FACT) return a->aux == b->aux && a->u.fact == b->u.fact;
+  if (a->tag == SVM_T_WORD || a->tag == SVM_T_TEXT) return svm_str_eq(a->u.str, b->u.str);
+  return a->u.i == b->u.i;
+}
+
+static bool augment(Match *m, int slot) {
+  for (int j = m->off[slot]; j < m->off[slot + 1]; j++) {
+    int c = m->cid[j];
+    if (m->seen[c]) continue;
+    m->seen[c] = 1;
+    if (m->owner[c] < 0 || augment(m, m->owner[c])) {
+      m->owner[c] = slot;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Kuhn's augmenting paths: exact even when candidates overlap, where a greedy
+ * pick can fail (ann fits both slots, ben only the first). */
+static SvmStatus do_match(Vm *vm, SvmValue *args, int n, bool *out) {
+  size_t total = 0;
+  for (int i = 0; i < n; i++) {
+    if (args[i].tag != SVM_T_LIST && args[i].tag != SVM_T_SET) return type_error(vm, "MATCH wants lists");
+    total += args[i].u.seq->n;
+  }
+  Match m;
+  m.n = n;
+  m.off = svm_arena_alloc(vm->arena, sizeof(int) * (size_t)(n + 1));
+  m.cid = svm_arena_alloc(vm->arena, sizeof(int) * (total ? total : 1));
+  const SvmValue **uniq = svm_arena_alloc(vm->arena, sizeof *uniq * (total ? total : 1));
+  if (!m.off || !m.cid || !uniq) return nomem(vm);
+  m.ncand = 0;
+  size_t k = 0;
+  for (int i = 0; i < n; i++) {
+    m.off[i] = (int)k;
+    const SvmSeq *s = args[i].u.seq;
+    for (uint32_t j = 0; j < s->n; j++) {
+      int id = -1;
+      for (int u = 0; u < m.ncand; u++)
+        if (same_fact(uniq[u], &s->v[j])) { id = u; break; }
+      if (id < 0) { uniq[m.ncand] = &s->v[j]; id = m.ncand++; }
+      m.cid[k++] = id;
+      if (vm->steps_left < (uint64_t)m.ncand) return fail(vm, SVM_ELIMIT, "instruction budget exhausted (raise it with --max-steps N)", NULL, NULL);
+      vm->steps_left -= (uint64_t)m.ncand;
+    }
+  }
+  m.off[n] = (int)k;
+  m.owner = svm_arena_alloc(vm->arena, sizeof(int) * (size_t)(m.ncand ? m.ncand : 1));
+  m.seen = svm_arena_alloc(vm->arena, (size_t)(m.ncand ? m.ncand : 1));
+  if (!m.owner || !m.seen) return nomem(vm);
+  for (int c = 0; c < m.ncand; c++) m.owner[c] = -1;
+  *out = true;
+  for (int i = 0; i < n; i++) {
+    memset(m.seen, 0, (size_t)(m.ncand ? m.ncand : 1));
+    if (!augment(&m, i)) { *out = false; break; }
+  }
+  return SVM_OK;
+}
+
+/* ---- values ----------------------------------------------------------------------------------------- */
+
+static SvmValue mk_bool(bool b) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_BOOL; v.u.b = b; return v; }
+static SvmValue mk_int(int64_t i) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_INT; v.u.i = i; return v; }
+static SvmValue mk_date(int32_t d) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_DATE; v.u.date = d; return v; }
+
+/* Three-way comparison of two values of one type; *ok false if they cannot be compared. */
+static int compare(const SvmValue *a, const SvmValue *b, bool ordered, bool *ok) {
+  *ok = a->tag == b->tag;
+  if (!*ok) return 0;
+  switch (a->tag) {
+  case SVM_T_BOOL: *ok = !ordered; return (int)a->u.b - (int)b->u.b;
+  case SVM_T_INT: return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+  case SVM_T_DATE: return (a->u.date > b->u.date) - (a->u.date < b->u.date);
+  case SVM_T_DUR:
+    *ok = !ordered;
+    return !(a->u.dur.months == b->u.dur.months && a->u.dur.days == b->u.dur.days);
+  case SVM_T_WORD: case SVM_T_TEXT:
+    if (!ordered) return !svm_str_eq(a->u.str, b->u.str);
+    return cmp_bytes(a->u.str, b->u.str);
+  case SVM_T_FACT:
+    if (a->aux != b->aux) { *ok = false; return 0; }
+    return (a->u.fact > b->u.fact) - (a->u.fact < b->u.fact);
+  default: *ok = false; return 0;
+  }
+}
+
+static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
+  if (x->tag != SVM_T_WORD && sorted) return false;
+  if (sorted) {
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (s->v[mid].tag != SVM_T_WORD) return false;
+      int c = cmp_bytes(s->v[mid].u.str, x->u.str);
+      if (c == 0) return true;
+      if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return false;
+  }
+  for (uint32_t i = 0; i < s->n; i++)
+    if (same_fact(&s->v[i], x)) return true;
+  return false;
+}
+
+/* ---- the loop ---------------------------------------------------------------------------- */
+
+#define RD16(c) ((uint32_t)(c)[0] | (uint32_t)(c)[1] << 8)
+#define RD32(c) ((uint32_t)(c)[0] | (uint32_t)(c)[1] << 8 | (uint32_t)(c)[2] << 16 | (uint32_t)(c)[3] << 24)
+
+static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *locals, SvmRuleResult *out,
+                          SvmModuleResult *mod) {
+  const SvmProgram *p = vm->p;
+  const uint8_t *code = p->code;
+  SvmValue *sp = stack;  /* next free slot */
+  uint32_t pc = r->entry;
+  vm->rule = r;
+  vm->ndates = 0;
+  for (uint32_t i = 0; i < r->nlocals; i++) memset(&locals[i], 0, sizeof locals[i]);
+  memset(out, 0, sizeof *out);
+#define POP() (*--sp)
+#define PUSH(v) (*sp++ = (v))
+#define TOP (sp[-1])
+#define NEED(cond, what) do { if (!(cond)) { vm->pc = pc; return type_error(vm, what); } } while (0)
+  for (;;) {
+    assert(pc >= r->entry && pc < r->end);
+    if (vm->steps_left-- == 0) {
+      vm->pc = pc;
+      return fail(vm, SVM_ELIMIT, "instruction budget exhausted (raise it with --max-steps N)", NULL, NULL);
+    }
+    const uint8_t *ins = &code[pc];
+    int opc = ins[0];
+    vm->pc = pc;
+    pc += (uint32_t)svm_op_width(opc);
+    switch (opc) {
+    case OP_PUSH_TRUE: PUSH(mk_bool(true)); break;
+    case OP_PUSH_FALSE: PUSH(mk_bool(false)); break;
+    case OP_PUSH_INT: PUSH(mk_int((int32_t)RD32(ins + 1))); break;
+    case OP_PUSH_CONST: PUSH(p->consts[RD16(ins + 1)]); break;
+    case OP_PUSH_TODAY: PUSH(mk_date(vm->today)); break;
+    case OP_POP: (void)POP(); break;
+    case OP_LOAD: PUSH(locals[ins[1]]); break;
+    case OP_STORE: locals[ins[1]] = POP(); break;
+    case OP_NOT:
+      NEED(TOP.tag == SVM_T_BOOL, "NOT wants a bool");
+      TOP.u.b = !TOP.u.b;
+      break;
+    case OP_NEG:
+      NEED(TOP.tag == SVM_T_INT, "NEG wants an integer");
+      if (TOP.u.i == INT64_MIN) return fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+      TOP.u.i = -TOP.u.i;
+      break;
+    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: {
+      SvmValue b = POP(), a = POP(), r2;
+      memset(&r2, 0, sizeof r2);
+      if (a.tag == SVM_T_INT && b.tag == SVM_T_INT) {
+        int64_t x = a.u.i, y = b.u.i, z = 0;
+        bool ovf = false;
+        switch (opc) {
+        case OP_ADD: ovf = __builtin_add_overflow(x, y, &z); break;
+        case OP_SUB: ovf = __builtin_sub_overflow(x, y, &z); break;
+        case OP_MUL: ovf = __builtin_mul_overflow(x, y, &z); break;
+        default:
+          if (y == 0) return fail(vm, SVM_ERUNTIME, "division by zero", NULL, NULL);
+          if (x == INT64_MIN && y == -1) { ovf = true; break; }
+          z = opc == OP_DIV ? x / y : x % y;
+        }
+        if (ovf) return fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+        r2 = mk_int(z);
+      } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DUR && (opc == OP_ADD || opc == OP_SUB)) {
+        int64_t s = opc == OP_ADD ? 1 : -1;
+        int32_t d;
+        if (!svm_date_add(a.u.date, s * b.u.dur.months, s * b.u.dur.days, &d))
+          return fail(vm, SVM_ERUNTIME, "date out of range (years 1 to 9999)", NULL, NULL);
+        r2 = mk_date(d);
+      } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DATE && opc == OP_SUB) {
+        r2 = mk_int((int64_t)a.u.date - (int64_t)b.u.date);
+      } else if (a.tag == SVM_T_DUR && b.tag == SVM_T_DUR && opc == OP_ADD) {
+        int64_t m = (int64_t)a.u.dur.months + b.u.dur.months, dd = (int64_t)a.u.dur.days + b.u.dur.days;
+        if (m > INT32_MAX || m < INT32_MIN || dd > INT32_MAX || dd < INT32_MIN)
+          return fail(vm, SVM_ERUNTIME, "duration overflow", NULL, NULL);
+        r2 = a;
+        r2.u.dur.months = (int32_t)m;
+        r2.u.dur.days = (int32_t)dd;
+      } else {
+        return type_error(vm, "arithmetic on these operand types");
+      }
+      PUSH(r2);
+      break;
+    }
+    case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+      SvmValue b = POP(), a = POP();
+      bool ok = false;
+      int c = compare(&a, &b, opc != OP_EQ && opc != OP_NE, &ok);
+      NEED(ok, "comparison of values of different types");
+      bool res = opc == OP_EQ ? c == 0 : opc == OP_NE ? c != 0 : opc == OP_LT ? c < 0 : opc == OP_LE ? c <= 0 :
+                 opc == OP_GT ? c > 0 : c >= 0;
+      PUSH(mk_bool(res));
+      break;
+    }
+    case OP_IN: {
+      SvmValue s = POP(), x = POP();
+      NEED(s.tag == SVM_T_SET || s.tag == SVM_T_LIST, "IN wants a set");
+      PUSH(mk_bool(set_has(s.u.seq, &x, s.tag == SVM_T_SET)));
+      break;
+    }
+    case OP_JUMP: pc = RD32(ins + 1); break;
+    case OP_JUMP_IF_FALSE: case OP_JUMP_IF_TRUE: {
+      SvmValue c = POP();
+      NEED(c.tag == SVM_T_BOOL, "conditional jump wants a bool");
+      if (c.u.b == (opc == OP_JUMP_IF_TRUE)) pc = RD32(ins + 1);
+      break;
+    }
+    case OP_ITER_RESET:
+      memset(&locals[ins[1]], 0, sizeof locals[0]);
+      locals[ins[1]].u.i = -1;
+      break;
+    case OP_NEXT_FACT: {
+      uint32_t k = RD16(ins + 1);
+      SvmValue *cur = &locals[ins[3]];
+      NEED(cur->tag == SVM_T_NONE || (cur->tag == SVM_T_FACT && cur->aux == k), "NEXT_FACT cursor");
+      const SvmKind *kd = &p->kinds[k];
+      const SvmFactTable *t = &vm->pa->tables[k];
+      int64_t i = cur->tag == SVM_T_NONE ? 0 : cur->u.fact + 1;
+      if (i < 0) i = 0;
+      /* A fact whose starting date lies after the date in force does not exist yet. */
+      if (kd->start_field >= 0)
+        while (i < t->n && t->vals[(size_t)i * kd->nfields + (size_t)kd->start_field].u.date > vm->today) i++;
+      if (i >= t->n) {
+        pc = RD32(ins + 4);
+      } else {
+        cur->tag = SVM_T_FACT;
+        cur->aux = (uint16_t)k;
+        cur->u.fact = i;
+      }
+      break;
+    }
+    case OP_FIELD: {
+      uint32_t k = RD16(ins + 1);
+      NEED(TOP.tag == SVM_T_FACT && TOP.aux == k && TOP.u.fact >= 0 && TOP.u.fact < vm->pa->tables[k].n,
+           "FIELD wants a fact of its kind");
+      TOP = svm_fact_row(p, vm->pa, k, (uint32_t)TOP.u.fact)[ins[3]];
+      break;
+    }
+    case OP_SEQ_NEW: {
+      SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
+      if (!s) return nomem(vm);
+      memset(s, 0, sizeof *s);
+      memset(&locals[ins[1]], 0, sizeof locals[0]);
+      locals[ins[1]].tag = SVM_T_LIST;
+      locals[ins[1]].u.seq = s;
+      break;
+    }
+    case OP_SEQ_ADD: {
+      SvmValue v = POP();
+      NEED(locals[ins[1]].tag == SVM_T_LIST, "SEQ_ADD wants a list");
+      if (!seq_push(vm->arena, (SvmSeq *)locals[ins[1]].u.seq, v)) return nomem(vm);
+      break;
+    }
+    case OP_NEXT_ELEM: {
+      SvmValue *lst = &locals[ins[1]], *cur = &locals[ins[2]];
+      NEED(lst->tag == SVM_T_LIST || lst->tag == SVM_T_SET, "NEXT_ELEM wants a list");
+      NEED(cur->tag == SVM_T_NONE || cur->tag == SVM_T_INT, "NEXT_ELEM cursor");
+      int64_t i = cur->tag == SVM_T_NONE ? 0 : cur->u.i + 1;
+      if (i < 0) i = 0;
+      if (i >= lst->u.seq->n) {
+        pc = RD32(ins + 4);
+      } else {
+        *cur = mk_int(i);
+        locals[ins[3]] = lst->u.seq->v[i];
+      }
+      break;
+    }
+    case OP_DAYS: {
+      if (!named_days(vm)) return nomem(vm);
+      const SvmSeq *all = vm->days;
+      SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
+      if (!s) return nomem(vm);
+      memset(s, 0, sizeof *s);
+      if (!seq_push(vm->arena, s, mk_date(vm->today))) return nomem(vm);
+      for (uint32_t i = all->n; i-- > 0;)
+        if (all->v[i].u.date < vm->today && !seq_push(vm->arena, s, all->v[i])) return nomem(vm);
+      if (vm->today != SVM_DAWN && !seq_push(vm->arena, s, mk_date(SVM_DAWN))) return nomem(vm);
+      memset(&locals[ins[1]], 0, sizeof locals[0]);
+      locals[ins[1]].tag = SVM_T_LIST;
+      locals[ins[1]].u.seq = s;
+      break;
+    }
+    case OP_ENTER_DATE: {
+      SvmValue d = POP();
+      NEED(d.tag == SVM_T_DATE, "ENTER_DATE wants a date");
+      if (vm->ndates >= SVM_MAX_DATE_DEPTH) return fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
+      vm->dates[vm->ndates++] = vm->today;
+      vm->today = d.u.date;
+      break;
+    }
+    case OP_LEAVE_DATE:
+      NEED(vm->ndates > 0, "LEAVE_DATE without ENTER_DATE");
+      vm->today = vm->dates[--vm->ndates];
+      break;
+    case OP_MATCH: {
+      int n = ins[1];
+      sp -= n;
+      bool ok = false;
+      if (do_match(vm, sp, n, &ok) != SVM_OK) return vm->st;
+      PUSH(mk_bool(ok));
+      break;
+    }
+    case OP_CONCAT: {
+      int n = ins[1];
+      sp -= n;
+      SvmBuf b = {NULL, 0, 0, vm->arena, false};
+      for (int i = 0; i < n; i++) svm_value_text(&b, p, vm->pa, &sp[i]);
+      SvmStr *s = b.fail ? NULL : svm_arena_alloc(vm->arena, sizeof *s + b.n + 1);
+      if (!s) return nomem(vm);
+      s->len = (uint32_t)b.n;
+      if (b.n) memcpy(s->s, b.s, b.n);
+      s->s[b.n] = '\0';
+      s->hash = svm_str_hash(s->s, s->len);
+      SvmValue v;
+      memset(&v, 0, sizeof v);
+      v.tag = SVM_T_TEXT;
+      v.u.str = s;
+      PUSH(v);
+      break;
+    }
+    case OP_BUILTIN: {
+      int bi = ins[1];
+      int n = svm_builtin_info[bi].arity;
+      sp -= n;
+      SvmValue *a = sp, res;
+      memset(&res, 0, sizeof res);
+      switch (bi) {
+      case BI_YEAR: case BI_MONTH: case BI_DAY: {
+        NEED(a[0].tag == SVM_T_DATE, "year/month/day want a date");
+        if (a[0].u.date == SVM_DAWN || a[0].u.date == SVM_NEVER)
+          return fail(vm, SVM_ERUNTIME, "year(), month() and day() need a calendar date, not dawn or never", NULL, NULL);
+        int y, m, d;
+        svm_date_to_ymd(a[0].u.date, &y, &m, &d);
+        res = mk_int(bi == BI_YEAR ? y : bi == BI_MONTH ? m : d);
+        break;
+      }
+      case BI_DATE: {
+        NEED(a[0].tag == SVM_T_INT && a[1].tag == SVM_T_INT && a[2].tag == SVM_T_INT, "date() wants integers");
+        int64_t y = a[0].u.i, m = a[1].u.i, d = a[2].u.i;
+        if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+          return fail(vm, SVM_ERUNTIME, "date(): no such date", NULL, NULL);
+        int dim = svm_days_in_month((int)y, (int)m);
+        res = mk_date(svm_date_from_ymd((int)y, (int)m, d > dim ? dim : (int)d));
+        break;
+      }
+      case BI_MIN: case BI_MAX: {
+        bool ok = false;
+        int c = compare(&a[0], &a[1], true, &ok);
+        NEED(ok && (a[0].tag == SVM_T_INT || a[0].tag == SVM_T_DATE), "min/max want two integers or two dates");
+        res = (bi == BI_MIN) == (c <= 0) ? a[0] : a[1];
+        break;
+      }
+      case BI_SIZE:
+        NEED(a[0].tag == SVM_T_SET || a[0].tag == SVM_T_LIST, "size wants a set");
+        res = mk_int(a[0].u.seq->n);
+        break;
+      default: return type_error(vm, "unknown builtin");
+      }
+      PUSH(res);
+      break;
+    }
+    case OP_REASON: case OP_NOTICE: {
+      SvmValue t = POP();
+      NEED(t.tag == SVM_T_TEXT || t.tag == SVM_T_WORD, "REASON wants a text");
+      SvmSeq *dst = opc == OP_REASON ? &out->reasons : &mod->notices;
+      /* The same notice from several rules of a module is given once. */
+      if (opc == OP_NOTICE && set_has(dst, &t, false)) break;
+      if (!seq_push(vm->arena, dst, t)) return nomem(vm);
+      break;
+    }
+    case OP_MET: out->verdict = SVM_MET; out->reasons.n = 0; return SVM_OK;
+    case OP_NOT_MET: out->verdict = SVM_NOT_MET; return SVM_OK;
+    case OP_GRACE: {
+      SvmValue d = POP();
+      NEED(d.tag == SVM_T_DATE, "GRACE wants a date");
+      out->verdict = SVM_GRACE;
+      out->deadline = d.u.date;
+      return SVM_OK;
+    }
+    default:
+      return type_error(vm, "unknown opcode");
+    }
+  }
+#undef POP
+#undef PUSH
+#undef TOP
+#undef NEED
+}
+
+SvmStatus svm_eval(const SvmProgram *p, const SvmPartner *pa, int32_t as_of, const SvmLimits *lim, SvmResult *res,
+                   SvmDiag *d) {
+  Vm vm;
+  memset(&vm, 0, sizeof vm);
+  vm.p = p;
+  vm.pa = pa;
+  vm.arena = pa->arena;
+  vm.d = d;
+  vm.steps_left = lim->max_steps;
+  memset(res, 0, sizeof *res);
+  uint32_t maxs = 1, maxl = 1;
+  for (uint32_t i = 0; i < p->nrules; i++) {
+    if (p->rules[i].max_stack > maxs) maxs = p->rules[i].max_stack;
+    if (p->rules[i].nlocals > maxl) maxl = p->rules[i].nlocals;
+  }
+  SvmValue *stack = svm_arena_alloc(vm.arena, sizeof *stack * maxs);
+  SvmValue *locals = svm_arena_alloc(vm.arena, sizeof *locals * maxl);
+  res->rules = svm_arena_alloc(vm.arena, sizeof *res->rules * (p->nrules ? p->nrules : 1));
+  res->modules = svm_arena_alloc(vm.arena, sizeof *res->modules * (p->nmodules ? p->nmodules : 1));
+  if (!stack || !locals || !res->rules || !res->modules) {
+    vm.rule = p->nrules ? &p->rules[0] : NULL;
+    if (!vm.rule) return SVM_ENOMEM;
+    return nomem(&vm);
+  }
+  memset(res->modules, 0, sizeof *res->modules * p->nmodules);
+  for (uint32_t m = 0; m < p->nmodules; m++) {
+    SvmModuleResult *mr = &res->modules[m];
+    for (uint32_t i = p->modules[m].first_rule; i < p->modules[m].first_rule + p->modules[m].nrules; i++) {
+      vm.today = as_of;
+      SvmStatus st = run_rule(&vm, &p->rules[i], stack, locals, &res->rules[i], mr);
+      if (st != SVM_OK) return st;
+      uint8_t v = res->rules[i].verdict;
+      if (v == SVM_NOT_MET) mr->verdict = SVM_NOT_MET, res->any_not_met = true;
+      else if (v == SVM_GRACE && mr->verdict != SVM_NOT_MET) mr->verdict = SVM_GRACE;
+    }
+  }
+  return SVM_OK;
+}
