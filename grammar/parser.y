@@ -169,6 +169,7 @@ params
 
 param
   : ID ':' ID { NEW($$, N_PARAM, @1); $$->s = $1; $$->s2 = $3; }
+  | ID ':' SET { NEW($$, N_PARAM, @1); $$->s = $1; $$->s2 = "set"; }
   ;
 
 /* Words of a set, ladder or `one of` list: bare names or 'quoted words'. */

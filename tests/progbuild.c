@@ -46,7 +46,10 @@ uint32_t pb_str(SvmProgram *p, const char *s) {
   return p->nstrings++;
 }
 
-const SvmStr *pb_strp(SvmProgram *p, const char *s) { return p->strings[pb_str(p, s)]; }
+const SvmStr *pb_strp(SvmProgram *p, const char *s) {
+  uint32_t i = pb_str(p, s); /* may move p->strings: index it afterwards */
+  return p->strings[i];
+}
 
 SvmValue pb_none(void) { return (SvmValue){.tag = SVM_T_NONE}; }
 SvmValue pb_bool(bool b) { return (SvmValue){.tag = SVM_T_BOOL, .u.b = b}; }

@@ -31,8 +31,15 @@
 #include "svm.h"
 
 enum {
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
   FACTS_MAX_LINE = 1 << 20,      /* bytes in one line, terminator excluded */
   FACTS_READ_CHUNK = 256 << 10,  /* the least a read asks for */
+#else
+  /* Tiny limits let short fuzz inputs reach the refill, compaction and
+   * over-long-line paths (fuzz/fuzz_facts.c). */
+  FACTS_MAX_LINE = 64,
+  FACTS_READ_CHUNK = 16,
+#endif
   /* A whole line and its CRLF must fit next to a full read chunk; one more
    * byte holds the sentinel after a last line that has no newline. */
   FACTS_BUF_SIZE = FACTS_MAX_LINE + 2 + FACTS_READ_CHUNK + 1,
@@ -163,9 +170,23 @@ typedef struct {
   int col;
 } PendingRef;
 
+/* The schema with its string indexes resolved, so the hot loop does not
+ * chase prog->strings. */
+typedef struct {
+  const SvmStr *name;
+  const SvmStr **enums;  /* nenum of them */
+} FieldInfo;
+
 typedef struct {
   uint32_t npos;    /* positional fields (they come first) */
+  FieldInfo *f;     /* nfields of them */
 } KindInfo;
+
+typedef struct {
+  const char *name; /* NULL: empty slot */
+  uint32_t len;
+  uint32_t kind;
+} KindSlot;
 
 /* Per-block state; all of it lives in the caller's arena. */
 typedef struct {
@@ -203,7 +224,9 @@ struct SvmFactReader {
 
   uint8_t cls[256];
   KindInfo *ki;
-  uint32_t *ktab;       /* fact kind by name: index + 1, 0 empty */
+  FieldInfo *fi;        /* every kind's fields, end to end */
+  const SvmStr **enums; /* every field's enums, end to end */
+  KindSlot *ktab;       /* fact kind by name */
   uint32_t kmask;
   uint32_t kind_partner, kind_as_of; /* sentinels above every kind index */
 
@@ -833,7 +856,7 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
     if (f->nenum > 0) {
       uint32_t i;
       for (i = 0; i < f->nenum; i++) {
-        const SvmStr *e = P->strings[f->enums[i]];
+        const SvmStr *e = R->ki[k].f[fi].enums[i];
         if (e->len == t->vlen && bytes_eq(e->s, t->v, t->vlen)) break;
       }
       if (i == f->nenum) {
@@ -930,19 +953,22 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
  * when there is none of that name. */
 static int find_named(SvmFactReader *R, uint32_t k, const Tok *t) {
   const SvmProgram *P = R->prog;
-  const SvmKind *K = &P->kinds[k];
-  for (uint32_t i = 0; i < K->nfields; i++) {
-    const SvmStr *nm = P->strings[K->fields[i].name];
+  const KindInfo *ki = &R->ki[k];
+  uint32_t nf = P->kinds[k].nfields;
+  for (uint32_t i = ki->npos; i < nf; i++) {
+    const SvmStr *nm = ki->f[i].name;
+    if (nm->len == t->klen && bytes_eq(nm->s, t->key, t->klen)) return (int)i;
+  }
+  for (uint32_t i = 0; i < ki->npos; i++) {
+    const SvmStr *nm = ki->f[i].name;
     if (nm->len != t->klen || !bytes_eq(nm->s, t->key, t->klen)) continue;
-    if (K->fields[i].flags & SVM_F_NAMED) return (int)i;
     REPORT(R, t->kcol, "'%s' is a positional field of %s; write its value without '%s='", nm->s,
            kind_name(P, k), nm->s);
     return -1;
   }
   Suggest s;
   suggest_init(&s, t->key, t->klen);
-  for (uint32_t i = 0; i < K->nfields; i++)
-    if (K->fields[i].flags & SVM_F_NAMED) suggest_try(&s, field_name(P, &K->fields[i]));
+  for (uint32_t i = ki->npos; i < nf; i++) suggest_try(&s, ki->f[i].name->s);
   Snip sn;
   char sg[96];
   REPORT(R, t->kcol, "unknown field '%s' for %s%s", snip(&sn, t->key, t->klen), kind_name(P, k),
@@ -1102,16 +1128,8 @@ static uint32_t line_kind(SvmFactReader *R, const Tok *t) {
     drain(R);
     return UINT32_MAX;
   }
-  for (uint32_t i = kind_hash(t->v, t->vlen) & R->kmask; R->ktab[i]; i = (i + 1) & R->kmask) {
-    uint32_t k = R->ktab[i] - 1;
-    if (k == R->kind_partner || k == R->kind_as_of) {
-      const char *nm = k == R->kind_partner ? "partner" : "as-of";
-      if (strlen(nm) == t->vlen && memcmp(nm, t->v, t->vlen) == 0) return k;
-      continue;
-    }
-    const SvmStr *nm = P->strings[P->kinds[k].name];
-    if (nm->len == t->vlen && bytes_eq(nm->s, t->v, t->vlen)) return k;
-  }
+  for (uint32_t i = kind_hash(t->v, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask)
+    if (R->ktab[i].len == t->vlen && bytes_eq(R->ktab[i].name, t->v, t->vlen)) return R->ktab[i].kind;
   Suggest s;
   suggest_init(&s, t->v, t->vlen);
   for (uint32_t k = 0; k < P->nkinds; k++) suggest_try(&s, kind_name(P, k));
@@ -1125,10 +1143,11 @@ static uint32_t line_kind(SvmFactReader *R, const Tok *t) {
 
 /* ---- opening --------------------------------------------------------------------- */
 
-static void kind_put(SvmFactReader *R, const char *name, uint32_t k) {
-  uint32_t i = kind_hash(name, strlen(name)) & R->kmask;
-  while (R->ktab[i]) i = (i + 1) & R->kmask;
-  R->ktab[i] = k + 1;
+static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t k) {
+  uint32_t i = kind_hash(name, len) & R->kmask;
+  for (; R->ktab[i].name; i = (i + 1) & R->kmask)
+    if (R->ktab[i].len == len && memcmp(R->ktab[i].name, name, len) == 0) return;  /* first wins */
+  R->ktab[i] = (KindSlot){name, len, k};
 }
 
 static bool str_ok(const SvmProgram *P, uint32_t idx) { return idx < P->nstrings && P->strings[idx]; }
@@ -1214,8 +1233,14 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
     svm_diag_set(d, R->path, 0, 0, "the program's fact schema is malformed");
     goto fail;
   }
-  size_t nf = most ? (size_t)most : 1;
+  size_t nf = most ? (size_t)most : 1, nall = 1, nenum = 1;
+  for (uint32_t k = 0; k < prog->nkinds; k++) {
+    nall += prog->kinds[k].nfields;
+    for (uint32_t i = 0; i < prog->kinds[k].nfields; i++) nenum += prog->kinds[k].fields[i].nenum;
+  }
   R->ki = calloc(prog->nkinds ? prog->nkinds : 1, sizeof *R->ki);
+  R->fi = calloc(nall, sizeof *R->fi);
+  R->enums = calloc(nenum, sizeof *R->enums);
   R->row = calloc(nf, sizeof *R->row);
   R->fcol = calloc(nf, sizeof *R->fcol);
   R->given = calloc(nf, 1);
@@ -1223,17 +1248,27 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
   while (kcap < 2 * (prog->nkinds + 2)) kcap *= 2;
   R->ktab = calloc(kcap, sizeof *R->ktab);
   R->buf = malloc(FACTS_BUF_SIZE);
-  if (!R->ki || !R->row || !R->fcol || !R->given || !R->ktab || !R->buf) goto nomem;
+  if (!R->ki || !R->fi || !R->enums || !R->row || !R->fcol || !R->given || !R->ktab || !R->buf) goto nomem;
   R->kmask = kcap - 1;
   R->kind_partner = prog->nkinds;
   R->kind_as_of = prog->nkinds + 1;
   /* Structural kinds first: a schema kind of the same name is unreachable. */
-  kind_put(R, "partner", R->kind_partner);
-  kind_put(R, "as-of", R->kind_as_of);
+  kind_put(R, "partner", 7, R->kind_partner);
+  kind_put(R, "as-of", 5, R->kind_as_of);
+  FieldInfo *fi = R->fi;
+  const SvmStr **en = R->enums;
   for (uint32_t k = 0; k < prog->nkinds; k++) {
     const SvmKind *K = &prog->kinds[k];
-    while (R->ki[k].npos < K->nfields && !(K->fields[R->ki[k].npos].flags & SVM_F_NAMED)) R->ki[k].npos++;
-    kind_put(R, kind_name(prog, k), k);
+    KindInfo *ki = &R->ki[k];
+    while (ki->npos < K->nfields && !(K->fields[ki->npos].flags & SVM_F_NAMED)) ki->npos++;
+    ki->f = fi;
+    for (uint32_t i = 0; i < K->nfields; i++, fi++) {
+      fi->name = prog->strings[K->fields[i].name];
+      fi->enums = en;
+      for (uint32_t e = 0; e < K->fields[i].nenum; e++) *en++ = prog->strings[K->fields[i].enums[e]];
+    }
+    const SvmStr *nm = prog->strings[K->name];
+    kind_put(R, nm->s, nm->len, k);
   }
 
   for (int c = 0; c < 256; c++) {
@@ -1295,6 +1330,8 @@ void svm_facts_close(SvmFactReader *r) {
   free(r->buf);
   free(r->ktab);
   free(r->ki);
+  free(r->fi);
+  free(r->enums);
   free(r->row);
   free(r->fcol);
   free(r->given);

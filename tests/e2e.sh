@@ -1,0 +1,171 @@
+#!/bin/sh
+# End-to-end tests: the real bin/specc and bin/specvm on real files.
+#
+#   sh tests/e2e.sh            run every case
+#   UPDATE=1 sh tests/e2e.sh   rewrite the golden files (review the diff!)
+#
+# Golden cases: every tests/golden/*.facts and tests/scenarios/*.facts.  The
+# rules come from a line "# rules: PATH.spec" in the fact file (else the .spec
+# of the same name beside it); the optional line "# args: ..." adds specvm
+# options.  X.expected holds the exit status, the --format json output and the
+# --format text output.  Then the command-line contract of cli.md, case by case.
+set -u
+SPECC=${SPECC:-bin/specc}
+SPECVM=${SPECVM:-bin/specvm}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_status WANT DESCRIPTION -- COMMAND...
+expect_status() {
+  want=$1; what=$2; shift 3
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  got=$?
+  if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, wanted $want"; sed 's/^/    /' "$TMP/err" | head -5; fi
+}
+# The last command's stdout is empty / stderr matches a pattern.
+no_stdout() { if [ -s "$TMP/out" ]; then bad "$1: printed on stdout"; else ok; fi; }
+err_has() { if grep -q -- "$2" "$TMP/err"; then ok; else bad "$1: stderr lacks '$2'"; sed 's/^/    /' "$TMP/err" | head -5; fi; }
+out_has() { if grep -q -- "$2" "$TMP/out"; then ok; else bad "$1: stdout lacks '$2'"; fi; }
+
+compile() { # compile SPEC -> prints path of .bc (cached per run)
+  key=$(echo "$1" | tr '/.' '__')
+  if [ ! -f "$TMP/$key.bc" ]; then
+    "$SPECC" "$1" -o "$TMP/$key.bc" 2>"$TMP/$key.err" || { cat "$TMP/$key.err" >&2; return 1; }
+  fi
+  echo "$TMP/$key.bc"
+}
+
+golden() {
+  facts=$1
+  base=${facts%.facts}
+  spec=$(sed -n 's/^# rules: *//p' "$facts" | head -1)
+  [ -n "$spec" ] || spec=$base.spec
+  args=$(sed -n 's/^# args: *//p' "$facts" | head -1)
+  bc=$(compile "$spec") || { bad "$facts: $spec does not compile"; return; }
+  {
+    # shellcheck disable=SC2086
+    "$SPECVM" $args --format json "$bc" "$facts" >"$TMP/json" 2>"$TMP/gerr"
+    echo "== exit $?"
+    echo "== json"
+    cat "$TMP/json"
+    echo "== text"
+    # shellcheck disable=SC2086
+    "$SPECVM" $args --format text "$bc" "$facts" 2>&1
+  } >"$TMP/got"
+  if [ "${UPDATE:-}" = 1 ]; then
+    cp "$TMP/got" "$base.expected"
+    ok
+  elif [ ! -f "$base.expected" ]; then
+    bad "$facts: no $base.expected (run make golden-update)"
+  elif cmp -s "$TMP/got" "$base.expected"; then
+    ok
+  else
+    bad "$facts: output differs from $base.expected"
+    diff "$base.expected" "$TMP/got" | head -20 | sed 's/^/    /'
+  fi
+}
+
+for f in tests/golden/*.facts tests/scenarios/*.facts examples/*/*.facts examples/*.facts; do
+  [ -f "$f" ] || continue
+  [ -f "${f%.facts}.expected" ] || [ "${UPDATE:-}" = 1 ] || case "$f" in examples/*) continue ;; esac
+  golden "$f"
+done
+
+# ---- the command-line contract (cli.md) ----------------------------------------
+R=examples/reseller/reseller.spec
+F=examples/reseller/reseller.facts
+BC=$(compile "$R") || { echo "cannot compile $R"; exit 1; }
+
+expect_status 0 "specc --help" -- "$SPECC" --help
+expect_status 0 "specc --version" -- "$SPECC" --version
+expect_status 0 "specvm --help" -- "$SPECVM" --help
+expect_status 0 "specvm --version" -- "$SPECVM" --version
+expect_status 2 "specvm with no fact files" -- "$SPECVM" "$BC"
+no_stdout "specvm with no fact files"
+expect_status 2 "specvm with no arguments" -- "$SPECVM"
+expect_status 2 "specvm with an unknown option" -- "$SPECVM" --frobnicate "$BC" "$F"
+expect_status 2 "specvm with a bad --format" -- "$SPECVM" --format xml "$BC" "$F"
+expect_status 2 "specvm with a bad --as-of" -- "$SPECVM" --as-of 2021-02-30 "$BC" "$F"
+expect_status 2 "specvm with a missing fact file" -- "$SPECVM" "$BC" "$TMP/nonexistent.facts"
+no_stdout "specvm with a missing fact file"
+expect_status 2 "specvm with a missing bytecode file" -- "$SPECVM" "$TMP/none.bc" "$F"
+err_has "specvm with a missing bytecode file" "none.bc"
+
+# Exit status follows the verdicts: 1 when some rule is not met, 0 otherwise.
+expect_status 1 "specvm on partners with unmet rules" -- "$SPECVM" "$BC" "$F"
+printf 'as-of 2024-06-30\npartner ok\n  rep amy north\n  rep bob south\n  training amy sales-101 2024-01-01\n  training bob tech-101 2024-01-01\n  sale s 500000 2024-06-30\n  audit 2024-01-01\n' >"$TMP/ok.facts"
+expect_status 0 "specvm on a partner meeting every rule" -- "$SPECVM" "$BC" "$TMP/ok.facts"
+out_has "text report" "\[met\]"
+
+# Standard input, several files, as-of handling.
+expect_status 0 "facts from standard input" -- sh -c "\"$SPECVM\" --format jsonl \"$BC\" - <\"$TMP/ok.facts\""
+out_has "facts from standard input" '"id": "ok"'
+printf 'as-of 2024-07-01\npartner other\n' >"$TMP/other.facts"
+expect_status 2 "two files naming different as-of dates" -- "$SPECVM" "$BC" "$TMP/ok.facts" "$TMP/other.facts"
+err_has "two files naming different as-of dates" "as-of"
+no_stdout "two files naming different as-of dates"
+expect_status 1 "--as-of settles different as-of dates" -- "$SPECVM" --as-of 2024-06-30 "$BC" "$TMP/ok.facts" "$TMP/other.facts"
+expect_status 2 "the same partner in two files" -- "$SPECVM" "$BC" "$TMP/ok.facts" "$TMP/ok.facts"
+err_has "the same partner in two files" "ok"
+expect_status 0 "--as-of=DATE form" -- "$SPECVM" --as-of=2024-06-30 --format=json "$BC" "$TMP/ok.facts"
+out_has "--as-of=DATE form" '"as_of": "2024-06-30"'
+
+# Invalid facts: FILE:LINE:COL: error, exit 2, no verdicts on stdout (text, json).
+printf 'as-of 2024-06-30\npartner a\n  rep amy north\npartner b\n  rep bo south joined=2024-02-30\n' >"$TMP/bad.facts"
+for fmt in text json; do
+  expect_status 2 "invalid facts ($fmt)" -- "$SPECVM" --format $fmt "$BC" "$TMP/bad.facts"
+  no_stdout "invalid facts ($fmt)"
+  err_has "invalid facts ($fmt)" "bad.facts:5:[0-9]*: error: .*2024-02-30"
+done
+# jsonl streams: partners before the error are written, the exit status is 2.
+expect_status 2 "invalid facts (jsonl)" -- "$SPECVM" --format jsonl "$BC" "$TMP/bad.facts"
+out_has "invalid facts (jsonl)" '"id": "a"'
+
+# Bytecode defects: exit 2 with a message, nothing on stdout.
+printf 'not bytecode at all' >"$TMP/junk.bc"
+expect_status 2 "junk bytecode" -- "$SPECVM" "$TMP/junk.bc" "$F"
+no_stdout "junk bytecode"
+head -c 100 "$BC" >"$TMP/trunc.bc"
+expect_status 2 "truncated bytecode" -- "$SPECVM" "$TMP/trunc.bc" "$F"
+no_stdout "truncated bytecode"
+cp "$BC" "$TMP/flip.bc"
+printf '\377' | dd of="$TMP/flip.bc" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_status 2 "bytecode with a flipped byte" -- "$SPECVM" "$TMP/flip.bc" "$F"
+# Another format version: exit 2 naming both versions.
+cp "$BC" "$TMP/ver.bc"
+printf '\143' | dd of="$TMP/ver.bc" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_status 2 "bytecode of another format version" -- "$SPECVM" "$TMP/ver.bc" "$F"
+err_has "bytecode of another format version" "version"
+
+# specc: diagnostics with file:line:col and a caret; exit 1 on errors, 2 on I/O.
+printf 'module m\nrule r "R"\n  require undefined_thing\n' >"$TMP/err.spec"
+expect_status 1 "specc on a defective module" -- "$SPECC" "$TMP/err.spec" -o "$TMP/err.bc"
+err_has "specc on a defective module" "err.spec:3:11: error: undefined name 'undefined_thing'"
+err_has "specc on a defective module" "\^"
+expect_status 2 "specc on a missing file" -- "$SPECC" "$TMP/missing.spec"
+expect_status 2 "specc with an unknown option" -- "$SPECC" --bogus "$R"
+expect_status 0 "specc default output next to the source" -- sh -c "cp \"$R\" \"$TMP/copy.spec\" && \"$SPECC\" \"$TMP/copy.spec\" && test -s \"$TMP/copy.bc\""
+expect_status 0 "specc --disasm" -- "$SPECC" --disasm "$BC"
+out_has "specc --disasm" "NEXT_FACT"
+expect_status 0 "same source, same bytes" -- sh -c "\"$SPECC\" \"$R\" -o \"$TMP/a.bc\" && \"$SPECC\" \"$R\" -o \"$TMP/b.bc\" && cmp \"$TMP/a.bc\" \"$TMP/b.bc\""
+
+# A closed output pipe ends the run quietly.
+i=0
+{ echo "as-of 2024-06-30"; while [ $i -lt 3000 ]; do echo "partner p$i"; echo "  rep r north"; i=$((i + 1)); done; } >"$TMP/many.facts"
+for fmt in jsonl text; do
+  expect_status 0 "closed output pipe ($fmt)" -- sh -c "\"$SPECVM\" --format $fmt \"$BC\" \"$TMP/many.facts\" 2>\"$TMP/pipe.err\" | head -c 1 >/dev/null; ! test -s \"$TMP/pipe.err\""
+done
+
+for m in stdlib-rules/express_uc.spec stdlib-rules/premier_integrator.spec examples/both.spec; do
+  [ -f "$m" ] || continue
+  expect_status 0 "specc $m" -- "$SPECC" "$m" -o "$TMP/m.bc"
+  if [ -s "$TMP/err" ]; then bad "specc $m printed warnings"; sed 's/^/    /' "$TMP/err" | head; else ok; fi
+done
+
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" = 0 ]
