@@ -80,6 +80,10 @@ test: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2
 	sh tests/e2e.sh
 
+# Rewrites every golden file of the end-to-end tests; review the diff.
+golden-update: all
+	UPDATE=1 sh tests/e2e.sh
+
 demo: all
 	sh examples/demo.sh
 
@@ -88,8 +92,42 @@ asan:
 	  CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
+# ---- fuzzing (clang libFuzzer) -------------------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) -Itests
+FUZZ_LIBSRC  := $(VM_SRC) $(CC_SRC) $(GEN_SRC) tests/schema_v1.c
+FUZZERS      := facts bytecode compile
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(BUILD)/grammar/parser.h $(BUILD)/grammar/lexer.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-function -o $@ $< $(FUZZ_LIBSRC)
+
+# Runs every harness for FUZZ_SECONDS from its committed corpus; any finding
+# (crash, leak, timeout) fails the target and leaves the input in build/fuzz/.
+fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+	@for h in $(FUZZERS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$h fuzz/corpus/$$h; \
+	  echo "== fuzz_$$h for $(FUZZ_SECONDS)s"; \
+	  if $(BUILD)/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	      -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$h- \
+	      $(BUILD)/fuzz/corpus-$$h fuzz/corpus/$$h >$(BUILD)/fuzz/$$h.log 2>&1; then \
+	    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' $(BUILD)/fuzz/$$h.log; \
+	  else \
+	    tail -40 $(BUILD)/fuzz/$$h.log; echo "fuzz_$$h: FINDING (see $(BUILD)/fuzz/$$h.log)"; exit 1; \
+	  fi; \
+	done
+
+# ---- coverage --------------------------------------------------------------------
+coverage:
+	$(MAKE) BUILD=build/cov BIN=build/cov/bin CFLAGS="-O0 --coverage" LDFLAGS="--coverage" \
+	  build/cov/bin/specc build/cov/bin/specvm build/cov/unit-tests
+	build/cov/unit-tests --jobs 1 >/dev/null 2>&1 || true
+	SPECC=build/cov/bin/specc SPECVM=build/cov/bin/specvm sh tests/e2e.sh >/dev/null 2>&1 || true
+	sh .ci/coverage.sh build/cov
+
 clean:
 	rm -rf build bin
 
-.PHONY: all deps-check test demo asan clean
+.PHONY: all deps-check test demo asan clean golden-update fuzz coverage
 -include $(VM_OBJ:.o=.d) $(CC_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
