@@ -19,7 +19,7 @@ CC_SRC   := $(filter-out compiler/specc_main.c,$(wildcard compiler/*.c))
 GEN_SRC  := $(BUILD)/grammar/parser.c $(BUILD)/grammar/lexer.c
 VM_OBJ   := $(VM_SRC:%.c=$(BUILD)/%.o)
 CC_OBJ   := $(CC_SRC:%.c=$(BUILD)/%.o) $(BUILD)/grammar/parser.o $(BUILD)/grammar/lexer.o
-TEST_SRC := $(wildcard tests/test_*.c)
+TEST_SRC := $(wildcard tests/test_*.c) tests/progbuild.c tests/schema_v1.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 all: deps-check $(BIN)/specc $(BIN)/specvm

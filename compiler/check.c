@@ -155,7 +155,7 @@ static SpcSym *lookup(Ctx *x, Scope *sc, SpcNode *n) {
 }
 
 static int check_expr(Ctx *x, Scope *sc, SpcNode *n);
-static void check_def(SpcComp *c, SpcSym *s);
+static void check_def(SpcComp *c, SpcSym *s, int depth);
 
 static int set(SpcNode *n, int type, int kind) {
   n->type = type;
@@ -282,7 +282,7 @@ static int check_call(Ctx *x, Scope *sc, SpcNode *n) {
   }
   s->used = 1;
   n->sym = s;
-  check_def(c, s);
+  check_def(c, s, x->depth);
   SpcList *params = &s->decl->list;
   if (n->list.n != params->n) {
     spc_error(c, n->loc, "'%s' takes %d argument%s, not %d", n->s, params->n, params->n == 1 ? "" : "s", n->list.n);
@@ -376,7 +376,7 @@ static int check_expr(Ctx *x, Scope *sc, SpcNode *n) {
         spc_error(c, n->loc, "'%s' takes %d argument%s", n->s, s->decl->list.n, s->decl->list.n == 1 ? "" : "s");
         break;
       }
-      check_def(c, s);
+      check_def(c, s, x->depth);
       r = set(n, s->type, s->type_kind);
       break;
     }
@@ -556,7 +556,11 @@ static int type_by_name(SpcComp *c, const char *name, int *kind) {
   return TY_ERR;
 }
 
-static void check_def(SpcComp *c, SpcSym *s) {
+/* depth: the nesting at the first use.  A definition is checked inside the
+ * expression that uses it first, so a chain of definitions each using the
+ * next counts against SPC_MAX_NESTING like nested brackets do; otherwise a
+ * long chain would recurse through check_def until the C stack ran out. */
+static void check_def(SpcComp *c, SpcSym *s, int depth) {
   if (s->state == 2) return;
   if (s->state == 1) {
     spc_error(c, s->decl->loc, "definition '%s' refers to itself (directly or through other definitions); recursion is not allowed", s->name);
@@ -565,7 +569,7 @@ static void check_def(SpcComp *c, SpcSym *s) {
     return;
   }
   s->state = 1;
-  Ctx x = {c, s->module, false, true, 0};
+  Ctx x = {c, s->module, false, true, depth};
   Scope *sc = NULL;
   for (int i = 0; i < s->decl->list.n; i++) {
     SpcNode *p = s->decl->list.v[i];
@@ -835,7 +839,7 @@ bool spc_check(SpcComp *c) {
     for (int i = 0; i < d->n; i++) {
       SpcNode *n = d->v[i];
       if (n->kind == N_DEF) {
-        if (n->sym) check_def(c, n->sym);
+        if (n->sym) check_def(c, n->sym, 0);
       } else if (n->kind == N_RULE) {
         for (int j = 0; j < i; j++)
           if (d->v[j]->kind == N_RULE && !strcmp(d->v[j]->s, n->s))

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytecode_int.h"
 #include "cc_int.h"
 #include "date.h"
 #include "opcodes.h"
+#include "parse.h"
 #include "parser.h"
 #include "svm.h"
 
@@ -36,6 +38,8 @@ typedef struct {
   int nlocals, maxlocals;
   const char *rule_id;
   bool fail;           /* out of memory or a limit */
+  int depth;           /* gen_expr nesting, definitions' bodies included */
+  int dates;           /* ENTER_DATE nesting */
 } Gen;
 
 static void gen_expr(Gen *G, SpcNode *n);
@@ -190,6 +194,15 @@ static SvmValue literal_value(Gen *G, SpcNode *n) {
 
 static void byte(Gen *G, uint8_t b) {
   if (G->fail) return;
+  /* Definitions are copied into every use, so code can grow exponentially
+   * with the source (def d2 = d1 + d1, def d3 = d2 + d2, ...); stop at what
+   * the VM would load rather than exhaust memory and time. */
+  if (G->ncode >= SVM_MAX_CODE) {
+    spc_error(G->c, G->cur, "rule '%s' makes the program larger than %u bytes of code, the most the VM loads "
+              "(definitions are copied into every expression that uses them)", G->rule_id, SVM_MAX_CODE);
+    G->fail = true;
+    return;
+  }
   if (!grow((void **)&G->code, &G->capcode, G->ncode + 1, 1)) { G->fail = true; return; }
   G->code[G->ncode++] = b;
 }
@@ -442,6 +455,21 @@ static void gen_distinct(Gen *G, SpcNode *n) {
   G->nlocals = mark;
 }
 
+/* `as of` and since() nest ENTER_DATE; the verifier refuses deeper nesting
+ * than SVM_MAX_DATE_DEPTH, so the compiler must say so first. */
+static void enter_date(Gen *G) {
+  if (++G->dates > SVM_MAX_DATE_DEPTH && !G->fail) {
+    spc_error(G->c, G->cur, "'as of' and since() nested deeper than %d", SVM_MAX_DATE_DEPTH);
+    G->fail = true;
+  }
+  op(G, OP_ENTER_DATE);
+}
+
+static void leave_date(Gen *G) {
+  G->dates--;
+  op(G, OP_LEAVE_DATE);
+}
+
 /* since(C): walk back from the date in force over the days the facts name;
  * the answer is the earliest day of the unbroken run on which C holds
  * (dawn if it reaches back past every named day, never if C fails today). */
@@ -461,10 +489,10 @@ static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
   uint32_t done = G->ncode;
   u32(G, 0);
   op_l(G, OP_LOAD, day);
-  op(G, OP_ENTER_DATE);
+  enter_date(G);
   gen_expr(G, cond);
   G->cur = n->loc;
-  op(G, OP_LEAVE_DATE);
+  leave_date(G);
   uint32_t broken = op_j(G, OP_JUMP_IF_FALSE);
   op_l(G, OP_LOAD, day);
   op_l(G, OP_STORE, res);
@@ -484,7 +512,12 @@ static void gen_call(Gen *G, SpcNode *n) {
   int mark = G->nlocals;
   SpcList *params = &s->decl->list;
   int saved[64];
-  int np = params->n > 64 ? 64 : params->n;
+  int np = params->n;
+  if (np > 64) {
+    spc_error(G->c, s->decl->loc, "definition '%s' has %d parameters (the limit is 64)", s->name, np);
+    G->fail = true;
+    return;
+  }
   for (int i = 0; i < np; i++) {
     gen_expr(G, n->list.v[i]);
     int slot = local_new(G);
@@ -521,8 +554,25 @@ static void gen_builtin(Gen *G, SpcNode *n) {
     }
 }
 
+static void gen_node(Gen *G, SpcNode *n);
+
+/* The checker bounds nesting as it first meets each definition; a definition
+ * checked earlier can still be inlined below a deep expression (or a chain of
+ * definitions declared last-used-first), so the recursion here is bounded
+ * again, definitions' bodies counted where they are copied. */
 static void gen_expr(Gen *G, SpcNode *n) {
   if (G->fail) return;
+  if (G->depth >= SPC_MAX_NESTING) {
+    spc_error(G->c, n->loc, "expression nested deeper than %d levels once definitions are expanded", SPC_MAX_NESTING);
+    G->fail = true;
+    return;
+  }
+  G->depth++;
+  gen_node(G, n);
+  G->depth--;
+}
+
+static void gen_node(Gen *G, SpcNode *n) {
   G->cur = n->loc;
   switch (n->kind) {
   case N_INT:
@@ -626,10 +676,10 @@ static void gen_expr(Gen *G, SpcNode *n) {
   case N_AS_OF:
     gen_expr(G, n->b);
     G->cur = n->loc;
-    op(G, OP_ENTER_DATE);
+    enter_date(G);
     gen_expr(G, n->a);
     G->cur = n->loc;
-    op(G, OP_LEAVE_DATE);
+    leave_date(G);
     break;
   default: break;
   }

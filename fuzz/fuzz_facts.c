@@ -10,7 +10,7 @@
  *
  * Inputs of odd length are read twice with one SvmIdSet, so that every
  * partner of the second pass is a duplicate; lengths divisible by 3 get a
- * small memory cap, so that the over-cap path runs too.
+ * memory cap of a few KiB, so that the over-cap path runs too.
  *
  * Build (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION shrinks the line limit and
  * the read chunk so that short inputs reach the refill and over-long-line
@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (fclose(f) != 0) abort();
   SvmIdSet *seen = svm_idset_new();
   if (!seen) abort();
-  size_t cap = size % 3 == 0 ? 16 * 1024 : 0;
+  size_t cap = size % 3 == 0 ? 1024 + size % 7 * 512 : 0;
   read_all(seen, cap);
   if (size % 2) read_all(seen, cap);
   svm_idset_free(seen);

@@ -340,6 +340,10 @@ static void spc_yyerror(SPC_YYLTYPE *loc, yyscan_t scanner, SpcParse *P, const c
   (void)scanner;
   /* Bison names tokens by their internal names; say what a user typed. */
   char buf[240];
+  /* Bison says "memory exhausted" when its stack reaches YYMAXDEPTH (10000):
+   * prefix operators (not, -, if, exists...) nest without brackets, so the
+   * lexer's bracket count cannot catch them. */
+  if (strcmp(msg, "memory exhausted") == 0) msg = "expression nested too deeply (the parser's stack is full)";
   snprintf(buf, sizeof buf, "%s", msg);
   spc_diag_add(P->diags, SPC_ERROR, P->file, loc->first_line, loc->first_column, P->src, P->srclen,
                "%s", buf);
@@ -366,10 +370,11 @@ int spc_parse(SvmArena *arena, const char *file, const char *buf, size_t len, Sp
   int r = b ? spc_yyparse(sc, &P) : 2;
   if (b) spc_yy_delete_buffer(b, sc);
   spc_yylex_destroy(sc);
-  if (r == 2 || P.nomem) {
+  if (P.nomem) {
     spc_diag_add(diags, SPC_ERROR, file, 0, 0, NULL, 0, "out of memory while parsing");
     return -1;
   }
+  if (r == 2) return -1; /* the parser's stack is full: spc_yyerror said so */
   if (r != 0 || diags->errors > before || !out->module) return -1;
   return 0;
 }

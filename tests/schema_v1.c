@@ -5,10 +5,11 @@
  *
  *   NAME:TYPE   positional      NAME=TYPE   named
  *
- * where TYPE is word, text, date, int or @KIND (a reference to the KEY of a
- * fact of that kind), optionally followed by {a|b|c} (the only words
- * allowed), ?DEFAULT (optional: dawn, never or "" for an empty text) and
- * flags after '!': k (KEY), s (START), n (not negative).
+ * where TYPE is word, text, date, int, bool or @KIND (a reference to the KEY
+ * of a fact of that kind), optionally followed by {a|b|c} (the only words
+ * allowed), ?DEFAULT (optional: dawn or never for a date, true or false, a
+ * number, "" for an empty text or word) and flags after '!': k (KEY),
+ * s (START), n (not negative).
  */
 #include "schema_v1.h"
 
@@ -37,7 +38,7 @@ static const char *const V1[] = {
     "resolved=date?never",
 };
 
-enum { NKINDS = sizeof V1 / sizeof V1[0], MAX_STRINGS = 256, MAX_FIELDS = 8, MAX_ENUMS = 8 };
+enum { MAX_KINDS = 16, MAX_STRINGS = 256, MAX_FIELDS = 8, MAX_ENUMS = 8 };
 
 /* Index of the string s[0..len) in p->strings, added if new; UINT32_MAX when
  * out of memory. */
@@ -82,7 +83,8 @@ static bool build_kind(SvmProgram *p, uint32_t k, const char *line, const char *
       s += 1 + span(s + 1, " ");
     } else {
       static const struct { const char *name; uint8_t type; } types[] = {
-          {"word", SVM_T_WORD}, {"text", SVM_T_TEXT}, {"date", SVM_T_DATE}, {"int", SVM_T_INT}};
+          {"word", SVM_T_WORD}, {"text", SVM_T_TEXT}, {"date", SVM_T_DATE}, {"int", SVM_T_INT},
+          {"bool", SVM_T_BOOL}};
       n = span(s, "{?! ");
       for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (strlen(types[i].name) == n && memcmp(types[i].name, s, n) == 0) f->type = types[i].type;
@@ -106,6 +108,9 @@ static bool build_kind(SvmProgram *p, uint32_t k, const char *line, const char *
       n = span(s, "! ");
       if (n == 4 && memcmp(s, "dawn", 4) == 0) f->dflt.u.date = SVM_DAWN;
       else if (n == 5 && memcmp(s, "never", 5) == 0) f->dflt.u.date = SVM_NEVER;
+      else if (n == 4 && memcmp(s, "true", 4) == 0) f->dflt.u.b = true;
+      else if (n == 5 && memcmp(s, "false", 5) == 0) f->dflt.u.b = false;
+      else if (f->type == SVM_T_INT) f->dflt.u.i = strtoll(s, NULL, 10);
       else {
         uint32_t e = str_index(p, "", 0);  /* "" : the empty text */
         if (e == UINT32_MAX) return false;
@@ -125,19 +130,22 @@ static bool build_kind(SvmProgram *p, uint32_t k, const char *line, const char *
   return true;
 }
 
-SvmProgram *schema_v1_new(void) {
+SvmProgram *schema_v1_new(void) { return schema_build(V1, sizeof V1 / sizeof V1[0]); }
+
+SvmProgram *schema_build(const char *const *lines, uint32_t n) {
+  if (n > MAX_KINDS) return NULL;
   SvmProgram *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   svm_arena_init(&p->mem, 0);
-  const char *refs[NKINDS][MAX_FIELDS];
+  const char *refs[MAX_KINDS][MAX_FIELDS];
   p->strings = svm_arena_alloc(&p->mem, MAX_STRINGS * sizeof *p->strings);
-  p->kinds = svm_arena_alloc(&p->mem, NKINDS * sizeof *p->kinds);
+  p->kinds = svm_arena_alloc(&p->mem, MAX_KINDS * sizeof *p->kinds);
   if (!p->strings || !p->kinds) goto fail;
-  memset(p->kinds, 0, NKINDS * sizeof *p->kinds);
-  p->nkinds = NKINDS;
-  for (uint32_t k = 0; k < NKINDS; k++)
-    if (!build_kind(p, k, V1[k], refs[k])) goto fail;
-  for (uint32_t k = 0; k < NKINDS; k++) {
+  memset(p->kinds, 0, MAX_KINDS * sizeof *p->kinds);
+  p->nkinds = n;
+  for (uint32_t k = 0; k < n; k++)
+    if (!build_kind(p, k, lines[k], refs[k])) goto fail;
+  for (uint32_t k = 0; k < n; k++) {
     for (uint32_t i = 0; i < p->kinds[k].nfields; i++) {
       if (!refs[k][i]) continue;
       char name[32];

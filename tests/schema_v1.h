@@ -13,6 +13,9 @@
 /* A program holding only strings and kinds; NULL when out of memory.
  * Caller frees with schema_v1_free. */
 SvmProgram *schema_v1_new(void);
+/* The same for any schema written in the notation of schema_v1.c, one line
+ * per kind (n <= 16 kinds of <= 8 fields). */
+SvmProgram *schema_build(const char *const *lines, uint32_t n);
 void schema_v1_free(SvmProgram *p);
 /* Index of the kind, or of field of a kind, of that name; UINT32_MAX if none. */
 uint32_t schema_v1_kind(const SvmProgram *p, const char *name);

@@ -763,3 +763,96 @@ Test(facts, reports_a_partner_name_that_is_not_a_string) {
 Test(facts, reports_a_line_that_starts_with_a_string) {
   expect_one_error("partner p\n\"person\" a\n", "2:1: a line must start with a fact kind");
 }
+
+/* ---- the schema is data ------------------------------------------------------------------- */
+
+static const char *const CUSTOM[] = {
+    "flag name:word!k on:bool extra=int?-5",
+    "item tag:text!k owner:@flag",
+    "num n:int!k",
+    "uses item:@item",
+};
+
+/* Opens text against the CUSTOM schema instead of v1. */
+static void fx_open_custom(Fx *fx, const char *text) {
+  memset(fx, 0, sizeof *fx);
+  fx->prog = schema_build(CUSTOM, sizeof CUSTOM / sizeof CUSTOM[0]);
+  cr_assert_not_null(fx->prog);
+  fx->path = tmp_file(text, strlen(text));
+  svm_arena_init(&fx->arena, 0);
+  SvmStatus st;
+  fx->r = svm_facts_open(fx->prog, fx->path, NULL, collect, &fx->errs, &st, &fx->d);
+  cr_assert_not_null(fx->r, "open: %s", fx->d.msg);
+}
+
+Test(facts, reads_kinds_of_any_schema_with_bools_and_text_keys) {
+  Fx fx;
+  fx_open_custom(&fx,
+                 "partner p\n"
+                 "uses thing\n"
+                 "flag a true\n"
+                 "flag b false extra=7\n"
+                 "item \"thing\" b\n"
+                 "num 5\nnum -5\n");
+  cr_assert_eq(fx_next(&fx), 1, "%s", fx.errs.n ? fx.errs.e[0] : "");
+  cr_expect_eq(field(&fx, "flag", 0, "on")->tag, SVM_T_BOOL);
+  cr_expect(field(&fx, "flag", 0, "on")->u.b);
+  cr_expect_not(field(&fx, "flag", 1, "on")->u.b);
+  cr_expect_eq(field(&fx, "flag", 0, "extra")->u.i, -5);
+  cr_expect_eq(field(&fx, "flag", 1, "extra")->u.i, 7);
+  cr_expect_eq(field(&fx, "item", 0, "owner")->u.fact, 1);
+  cr_expect_eq(field(&fx, "uses", 0, "item")->u.fact, 0);
+  cr_expect_eq(field(&fx, "uses", 0, "item")->aux, K(&fx, "item"));
+  cr_expect_eq(field(&fx, "num", 1, "n")->u.i, -5);
+  fx_close(&fx);
+}
+
+Test(facts, reports_bad_bools_and_duplicate_integer_keys_of_any_schema) {
+  Fx fx;
+  fx_open_custom(&fx, "partner p\nflag a maybe\nnum 5\nnum 5\nnum -9223372036854775808\n");
+  cr_expect_eq(fx_next(&fx), -1);
+  cr_assert_eq(fx.errs.n, 2);
+  cr_expect_str_eq(fx.errs.e[0], "2:8: expected true or false for 'on', found 'maybe'");
+  cr_expect_str_eq(fx.errs.e[1], "4:5: this num is already declared on line 3");
+  fx_close(&fx);
+}
+
+Test(facts, refuses_a_schema_whose_reference_has_no_key) {
+  static const char *const bad[] = {"a x:word", "b y:@a"};
+  SvmProgram *prog = schema_build(bad, 2);
+  cr_assert_not_null(prog);
+  SvmStatus st = SVM_OK;
+  SvmDiag d;
+  char *path = tmp_file("", 0);
+  cr_expect_null(svm_facts_open(prog, path, NULL, NULL, NULL, &st, &d));
+  cr_expect_eq(st, SVM_EFORMAT);
+  tmp_drop(path);
+  schema_v1_free(prog);
+}
+
+Test(facts, resolves_thousands_of_forward_references_in_one_block) {
+  enum { N = 5000 };
+  size_t cap = (size_t)N * 80, n = 0;
+  char *text = malloc(cap);
+  cr_assert_not_null(text);
+  n += (size_t)sprintf(text, "partner big\n");
+  for (int i = N - 1; i >= 0; i--) n += (size_t)sprintf(text + n, "credential u%d CCNA 2020-01-01\n", i);
+  for (int i = 0; i < N; i++) n += (size_t)sprintf(text + n, "person u%d full-time\n", i);
+  Fx fx;
+  fx_open_len(&fx, NULL, text, n);
+  cr_assert_eq(fx_next(&fx), 1, "%s", fx.errs.n ? fx.errs.e[0] : "");
+  cr_assert_eq(fx.pa.tables[K(&fx, "credential")].n, N);
+  for (uint32_t r = 0; r < N; r++)
+    cr_assert_eq(field(&fx, "credential", r, "person")->u.fact, N - 1 - r);
+  fx_close(&fx);
+  free(text);
+}
+
+Test(facts, reports_as_of_twice_even_when_the_first_was_bad) {
+  Fx fx;
+  fx_open(&fx, "as-of 2021-02-30\nas-of 2021-03-01\n");
+  cr_expect_not(svm_facts_as_of(fx.r, NULL));
+  cr_assert_eq(fx.errs.n, 2);
+  cr_expect_str_eq(fx.errs.e[1], "2:1: as-of is given twice (first on line 1)");
+  fx_close(&fx);
+}

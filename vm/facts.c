@@ -16,8 +16,15 @@
  *
  * Errors in a block are reported through the SvmErrorFn callback and the
  * block is read to its end, so one pass reports every problem; a block with
- * errors is returned as -1 and the next call reads the next block.
+ * errors is returned as -1 and the next call reads the next block.  Errors
+ * before the first partner line count in svm_facts_errors but do not make a
+ * block -1, so the driver checks svm_facts_errors as well.
+ *
+ * Lifetimes: everything an SvmPartner points to lives in the caller's arena,
+ * except `file` (owned by the reader, valid until svm_facts_close) and the
+ * default values of absent fields (owned by the program).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,11 +41,15 @@ enum {
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
   FACTS_MAX_LINE = 1 << 20,      /* bytes in one line, terminator excluded */
   FACTS_READ_CHUNK = 256 << 10,  /* the least a read asks for */
+  INTERN_FIRST = 64,             /* slots of a block's word table at first */
+  KEYS_FIRST = 16,               /* slots of a block's key table at first */
 #else
-  /* Tiny limits let short fuzz inputs reach the refill, compaction and
-   * over-long-line paths (fuzz/fuzz_facts.c). */
+  /* Tiny sizes let short fuzz inputs reach the refill, compaction,
+   * over-long-line and table-growth paths (fuzz/fuzz_facts.c). */
   FACTS_MAX_LINE = 64,
   FACTS_READ_CHUNK = 16,
+  INTERN_FIRST = 4,
+  KEYS_FIRST = 2,
 #endif
   /* A whole line and its CRLF must fit next to a full read chunk; one more
    * byte holds the sentinel after a last line that has no newline. */
@@ -46,8 +57,7 @@ enum {
   FACTS_MAX_FIELDS = 1024,       /* a schema with more is refused */
   SUGGEST_MAX_LEN = 64,          /* longer words get no "did you mean" */
   SNIP_LEN = 60,                 /* bytes of a value quoted in a message */
-  MSG_LEN = 512,
-  INTERN_FIRST = 64              /* slots of a block's word table at first */
+  MSG_LEN = 512
 };
 
 /* ---- partner id set -------------------------------------------------------- */
@@ -236,7 +246,7 @@ struct SvmFactReader {
 
   bool has_as_of, pending;
   int32_t as_of;
-  uint32_t as_of_line;
+  uint32_t as_of_line;  /* of the first as-of line, valid or not; 0: none */
   unsigned nerrors;
   int fatal;            /* sticky: the -2 already returned */
   SvmDiag fatal_diag;
@@ -293,12 +303,14 @@ static const char *field_name(const SvmProgram *P, const SvmField *f) {
 }
 
 /* Edit distance (optimal string alignment) in half steps: a change of case
- * costs 1, any other edit 2, so "se" is close to "SE". */
-static unsigned edit2(const char *a, size_t n, const char *b, size_t m) {
+ * costs 1, any other edit 2, so "se" is close to "SE".  Gives up with
+ * `limit` once every cell of a row has reached it: a file of a million
+ * misspelt lines must not cost a million full tables. */
+static unsigned edit2(const char *a, size_t n, const char *b, size_t m, unsigned limit) {
   unsigned d[SUGGEST_MAX_LEN + 1][SUGGEST_MAX_LEN + 1];
-  for (size_t i = 0; i <= n; i++) d[i][0] = (unsigned)(2 * i);
   for (size_t j = 0; j <= m; j++) d[0][j] = (unsigned)(2 * j);
   for (size_t i = 1; i <= n; i++) {
+    unsigned low = d[i][0] = (unsigned)(2 * i);
     for (size_t j = 1; j <= m; j++) {
       unsigned char x = (unsigned char)a[i - 1], y = (unsigned char)b[j - 1];
       unsigned sub = x == y ? 0 : ((x | 0x20) == (y | 0x20) && (x | 0x20) >= 'a' && (x | 0x20) <= 'z') ? 1 : 2;
@@ -309,7 +321,9 @@ static unsigned edit2(const char *a, size_t n, const char *b, size_t m) {
           d[i - 2][j - 2] + 2 < v)
         v = d[i - 2][j - 2] + 2;
       d[i][j] = v;
+      if (v < low) low = v;
     }
+    if (low >= limit) return limit;
   }
   return d[n][m];
 }
@@ -334,7 +348,10 @@ static void suggest_init(Suggest *s, const char *w, size_t wlen) {
 static void suggest_try(Suggest *s, const char *cand) {
   size_t m = strlen(cand);
   if (s->wlen == 0 || s->wlen > SUGGEST_MAX_LEN || m > SUGGEST_MAX_LEN) return;
-  unsigned d = edit2(s->w, s->wlen, cand, m);
+  /* Each byte of difference in length costs an insertion or deletion. */
+  size_t diff = s->wlen > m ? s->wlen - m : m - s->wlen;
+  if (2 * diff >= s->score) return;
+  unsigned d = edit2(s->w, s->wlen, cand, m, s->score);
   /* Never suggest a word that shares next to nothing with the input. */
   if (d < s->score && d < 2 * m) {
     s->score = d;
@@ -648,7 +665,7 @@ static inline int lex(SvmFactReader *R, Tok *t) {
 /* Lexes the rest of a line that is being dropped, so that its bytes are
  * still checked (UTF-8, NUL, CR, strings). */
 static void drain(SvmFactReader *R) {
-  Tok t;
+  Tok t = {0};
   while (lex(R, &t) == TK_FIELD) {}
 }
 
@@ -738,7 +755,7 @@ static KeyEnt *key_find(Block *b, uint64_t bits, uint32_t kind) {
 
 static bool key_add(Block *b, uint64_t bits, uint32_t kind, uint32_t row) {
   if (!b->ktab || (b->kcount + 1) * 4 > (b->kmask + 1) * 3) {
-    uint32_t ncap = b->ktab ? (b->kmask + 1) * 2 : 16;
+    uint32_t ncap = b->ktab ? (b->kmask + 1) * 2 : KEYS_FIRST;
     KeyEnt *nt = balloc(b, (size_t)ncap * sizeof *nt);
     if (!nt) return false;
     memset(nt, 0, (size_t)ncap * sizeof *nt);
@@ -991,8 +1008,8 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   char use[MSG_LEN / 2];
   Snip sn;
   memset(R->given, 0, K->nfields);
+  Tok t = {0};  /* lex fills it for TK_FIELD; zeroed for the analyzer */
   for (;;) {
-    Tok t;
     int tk = lex(R, &t);
     if (tk == TK_END) break;
     if (tk == TK_BAD) {
@@ -1073,7 +1090,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
 
 /* `as-of DATE`, the kind word already lexed. */
 static void parse_as_of(SvmFactReader *R, int kcol) {
-  Tok t;
+  Tok t = {0};
   int n = 0, tk;
   bool bad = false;
   int32_t day = 0;
@@ -1099,12 +1116,14 @@ static void parse_as_of(SvmFactReader *R, int kcol) {
     REPORT(R, col_of(R, R->last), "as-of needs a date (expected: as-of DATE)");
     bad = true;
   }
-  if (R->has_as_of) {
+  if (R->as_of_line) {
     REPORT(R, kcol, "as-of is given twice (first on line %u)", R->as_of_line);
-  } else if (!bad) {
+    return;
+  }
+  R->as_of_line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
+  if (!bad) {
     R->has_as_of = true;
     R->as_of = day;
-    R->as_of_line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
   }
 }
 
@@ -1157,7 +1176,7 @@ static bool str_ok(const SvmProgram *P, uint32_t idx) { return idx < P->nstrings
  * of bounds later.  Returns the largest nfields, or -1. */
 static long schema_check(const SvmProgram *P) {
   long most = 0;
-  if (P->nkinds > UINT16_MAX || (P->nkinds && !P->kinds)) return -1;
+  if (P->nkinds > UINT16_MAX || (P->nkinds && !P->kinds) || (P->nstrings && !P->strings)) return -1;
   for (uint32_t k = 0; k < P->nkinds; k++) {
     const SvmKind *K = &P->kinds[k];
     if (!str_ok(P, K->name) || K->nfields > FACTS_MAX_FIELDS || (K->nfields && !K->fields)) return -1;
@@ -1169,8 +1188,16 @@ static long schema_check(const SvmProgram *P) {
       if (f->type != SVM_T_BOOL && f->type != SVM_T_INT && f->type != SVM_T_DATE && f->type != SVM_T_WORD &&
           f->type != SVM_T_TEXT && f->type != SVM_T_FACT)
         return -1;
-      if ((f->flags & SVM_F_NAMED) ? (named = true, false) : named) return -1;
-      if (f->type == SVM_T_FACT && f->ref_kind >= P->nkinds) return -1;
+      if (f->flags & SVM_F_NAMED) named = true;
+      else if (named) return -1;  /* positional fields come first */
+      /* A reference is written as a word and names a KEY of its kind. */
+      if (f->type == SVM_T_FACT) {
+        if (f->ref_kind >= P->nkinds) return -1;
+        const SvmKind *RK = &P->kinds[f->ref_kind];
+        if (RK->key_field < 0 || (uint32_t)RK->key_field >= RK->nfields || !RK->fields) return -1;
+        uint8_t kt = RK->fields[RK->key_field].type;
+        if (kt != SVM_T_WORD && kt != SVM_T_TEXT) return -1;
+      }
       if (f->nenum && !f->enums) return -1;
       for (uint32_t e = 0; e < f->nenum; e++)
         if (!str_ok(P, f->enums[e])) return -1;
@@ -1183,10 +1210,10 @@ static long schema_check(const SvmProgram *P) {
 /* Reads lines up to the first partner line (left pending for svm_facts_next).
  * 0, or -1 on a read error. */
 static int read_header(SvmFactReader *R) {
+  Tok t = {0};
   for (;;) {
     int r = read_line(R);
     if (r <= 0) return r;
-    Tok t;
     int tk = lex(R, &t);
     if (tk != TK_FIELD) continue;
     int kcol = t.key ? t.kcol : t.vcol;
@@ -1222,11 +1249,7 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
   if (!R->path) goto nomem;
 
   /* str_hash is a copy of svm_str_hash; stored hashes must be the same. */
-  if (str_hash("as-of", 5) != svm_str_hash("as-of", 5)) {
-    *st = SVM_EFORMAT;
-    svm_diag_set(d, R->path, 0, 0, "internal error: str_hash differs from svm_str_hash");
-    goto fail;
-  }
+  assert(str_hash("as-of", 5) == svm_str_hash("as-of", 5));
   long most = schema_check(prog);
   if (most < 0) {
     *st = SVM_EFORMAT;
@@ -1360,7 +1383,7 @@ static int block_fail(SvmFactReader *R, SvmDiag *d) {
 /* The partner line, its kind word already lexed.  0, or -1 out of memory. */
 static int parse_partner(SvmFactReader *R, SvmPartner *out) {
   Block *b = &R->b;
-  Tok t;
+  Tok t = {0};
   int tk, n = 0, idcol = 0;
   const char *use = "partner ID [\"NAME\"]";
   Snip sn;
@@ -1405,6 +1428,7 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
 
   const SvmProgram *P = R->prog;
   Block *b = &R->b;
+  Tok t = {0};
   memset(b, 0, sizeof *b);
   b->a = arena;
   b->line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
@@ -1430,7 +1454,6 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
       return -2;
     }
     if (r == 0) break;
-    Tok t;
     if (lex(R, &t) != TK_FIELD) continue;
     int kcol = t.key ? t.kcol : t.vcol;
     uint32_t k = line_kind(R, &t);

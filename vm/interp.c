@@ -17,11 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytecode_int.h"
 #include "date.h"
 #include "eval.h"
 #include "opcodes.h"
 
-#define SVM_MAX_DATE_DEPTH 64
+
 
 typedef struct {
   const SvmProgram *p;
