@@ -4,8 +4,11 @@
  *
  * One `as-of` line (default 2021-10-01), then N partner blocks p0000001 ...
  * (numbered from K, default 1), `partner` lines in column 1 and facts indented
- * by two spaces, a blank line between blocks.  Every date is placed relative
- * to the evaluation date D, so the mix of verdicts holds for any --as-of.
+ * by two spaces, a blank line between blocks.  The text "partner " appears
+ * nowhere else (not in names, not in comments), so that GNU parallel's
+ * `--pipe --recstart 'partner '` (whose --recend is then empty) cuts the file
+ * only at block starts (tests/shard.sh).  Every date is placed relative to
+ * the evaluation date D, so the mix of verdicts holds for any --as-of.
  *
  * Each partner follows a profile drawn at random:
  *   ~22%  clean: meets every rule of express_uc and premier_integrator;
@@ -995,7 +998,7 @@ static void write_partner(unsigned long num)
     }
     end_line();
     if (chance(0.05)) {
-        begin("# exported from the partner database; reviewed quarterly");
+        begin("# exported from the programme database; reviewed quarterly");
         end_line();
     }
 

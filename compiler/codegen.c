@@ -37,6 +37,7 @@ typedef struct {
   SpcLoc cur;
   int nlocals, maxlocals;
   const char *rule_id;
+  int rule_no;         /* 1-based number of the rule being generated */
   bool fail;           /* out of memory or a limit */
   int depth;           /* gen_expr nesting, definitions' bodies included */
   int dates;           /* ENTER_DATE nesting */
@@ -268,7 +269,40 @@ typedef struct {
   uint32_t exits[16];
 } Loops;
 
-static void loops_open(Gen *G, SpcList *binders, Loops *L) {
+/* Whether e mentions a variable bound by binders[from..]. */
+static bool mentions(SpcNode *e, SpcList *binders, int from) {
+  if (!e) return false;
+  if (e->kind == N_NAME)
+    for (int j = from; j < binders->n; j++)
+      if (e->sym && e->sym == binders->v[j]->sym) return true;
+  if (mentions(e->a, binders, from) || mentions(e->b, binders, from) || mentions(e->c, binders, from)) return true;
+  for (int i = 0; i < e->list.n; i++)
+    if (mentions(e->list.v[i], binders, from)) return true;
+  return false;
+}
+
+/* A join the VM can answer from an index: a conjunct `x.f = E` of the where
+ * clause, where f is a reference field of binder i's kind and E does not
+ * depend on binder i or later ones.  Returns E and sets *field. */
+static SpcNode *join_key(SpcNode *w, SpcList *binders, int i, int *field) {
+  if (!w) return NULL;
+  if (w->kind == N_AND) {
+    SpcNode *k = join_key(w->a, binders, i, field);
+    return k ? k : join_key(w->b, binders, i, field);
+  }
+  if (w->kind != N_BINARY || w->op != '=') return NULL;
+  for (int side = 0; side < 2; side++) {
+    SpcNode *x = side ? w->b : w->a, *e = side ? w->a : w->b;
+    if (x->kind == N_FIELD && x->type == TY_FACT && x->a->kind == N_NAME && x->a->sym &&
+        x->a->sym == binders->v[i]->sym && !mentions(e, binders, i)) {
+      *field = (int)x->i;
+      return e;
+    }
+  }
+  return NULL;
+}
+
+static void loops_open(Gen *G, SpcList *binders, SpcNode *where, Loops *L) {
   L->n = binders->n > 16 ? 16 : binders->n;
   if (binders->n > 16) {
     spc_error(G->c, binders->v[16]->loc, "at most 16 variables can be bound at once");
@@ -277,14 +311,32 @@ static void loops_open(Gen *G, SpcList *binders, Loops *L) {
   for (int i = 0; i < L->n; i++) {
     SpcNode *b = binders->v[i];
     SpcSym *s = b->sym;
+    int field = -1;
+    SpcNode *key = join_key(where, binders, i, &field);
+    int keyslot = 0;
+    if (key) {
+      /* The key is evaluated once, before the loop: it does not change in it. */
+      gen_expr(G, key);
+      keyslot = local_new(G);
+      G->cur = b->loc;
+      op_l(G, OP_STORE, keyslot);
+    }
     int slot = local_new(G);
     if (s) s->slot = slot;
     G->cur = b->loc;
     op_l(G, OP_ITER_RESET, slot);
     L->tops[i] = G->ncode;
-    op(G, OP_NEXT_FACT);
-    u16(G, (uint32_t)b->type_kind);
-    byte(G, (uint8_t)slot);
+    if (key) {
+      op(G, OP_NEXT_BY);
+      u16(G, (uint32_t)b->type_kind);
+      byte(G, (uint8_t)field);
+      byte(G, (uint8_t)slot);
+      byte(G, (uint8_t)keyslot);
+    } else {
+      op(G, OP_NEXT_FACT);
+      u16(G, (uint32_t)b->type_kind);
+      byte(G, (uint8_t)slot);
+    }
     L->exits[i] = G->ncode;
     u32(G, 0);
   }
@@ -326,7 +378,7 @@ static void gen_quant(Gen *G, SpcNode *n) {
   switch (n->kind) {
   case N_EXISTS: case N_NO: {
     uint32_t found;
-    loops_open(G, &n->list, &L);
+    loops_open(G, &n->list, n->a, &L);
     if (n->a) {
       gen_expr(G, n->a);
       found = op_j(G, OP_JUMP_IF_TRUE);
@@ -344,7 +396,7 @@ static void gen_quant(Gen *G, SpcNode *n) {
     break;
   }
   case N_EVERY: {
-    loops_open(G, &n->list, &L);
+    loops_open(G, &n->list, n->a, &L);
     if (n->a) {
       gen_expr(G, n->a);
       op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
@@ -366,7 +418,7 @@ static void gen_quant(Gen *G, SpcNode *n) {
     op(G, OP_PUSH_INT);
     u32(G, 0);
     op_l(G, OP_STORE, acc);
-    loops_open(G, &n->list, &L);
+    loops_open(G, &n->list, n->a, &L);
     if (n->a) {
       gen_expr(G, n->a);
       op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
@@ -389,7 +441,7 @@ static void gen_quant(Gen *G, SpcNode *n) {
     G->cur = n->loc;
     op(G, OP_PUSH_FALSE);
     op_l(G, OP_STORE, found);
-    loops_open(G, &n->list, &L);
+    loops_open(G, &n->list, n->a, &L);
     if (n->a) {
       gen_expr(G, n->a);
       op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
@@ -438,7 +490,7 @@ static void gen_distinct(Gen *G, SpcNode *n) {
     int inner = G->nlocals;
     SpcList one = {1, 1, &n->list.v[i]};
     Loops L;
-    loops_open(G, &one, &L);
+    loops_open(G, &one, b->a, &L);
     if (b->a) {
       gen_expr(G, b->a);
       op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
@@ -501,6 +553,48 @@ static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
   patch_here(G, broken);
   op_l(G, OP_LOAD, res);
   G->nlocals = mark;
+}
+
+/* A definition without parameters depends only on the facts and the date in
+ * force, so within one rule it is computed once per date:
+ *   IS_TODAY day; JUMP_IF_FALSE compute; LOAD value; JUMP end;
+ *   compute: <body>; STORE value; PUSH_TODAY; STORE day; LOAD value; end: */
+static void gen_memo(Gen *G, SpcSym *s) {
+  SpcLoc here = G->cur;
+  int day = s->memo_slot, value = s->memo_slot + 1;
+  op_l(G, OP_IS_TODAY, day);
+  uint32_t compute = op_j(G, OP_JUMP_IF_FALSE);
+  op_l(G, OP_LOAD, value);
+  uint32_t end = op_j(G, OP_JUMP);
+  patch_here(G, compute);
+  gen_expr(G, s->decl->a);
+  G->cur = here;
+  op_l(G, OP_STORE, value);
+  op(G, OP_PUSH_TODAY);
+  op_l(G, OP_STORE, day);
+  op_l(G, OP_LOAD, value);
+  patch_here(G, end);
+}
+
+/* Gives every parameterless definition the rule uses (directly or through
+ * other definitions) its two memo slots, before any other local. */
+static void memo_walk(Gen *G, SpcNode *n) {
+  if (!n || G->fail) return;
+  SpcSym *s = (n->kind == N_NAME || n->kind == N_CALL) ? n->sym : NULL;
+  if (s && s->kind == SYM_DEF && s->walk_rule != G->rule_no) {
+    s->walk_rule = G->rule_no;
+    if (s->decl->list.n == 0 && G->nlocals + 2 <= 128) {
+      s->memo_rule = G->rule_no;
+      s->memo_slot = G->nlocals;
+      G->nlocals += 2;
+      G->maxlocals = G->nlocals;
+    }
+    memo_walk(G, s->decl->a);
+  }
+  memo_walk(G, n->a);
+  memo_walk(G, n->b);
+  memo_walk(G, n->c);
+  for (int i = 0; i < n->list.n; i++) memo_walk(G, n->list.v[i]);
 }
 
 static void gen_call(Gen *G, SpcNode *n) {
@@ -595,7 +689,10 @@ static void gen_node(Gen *G, SpcNode *n) {
     case SYM_CONST: op_c(G, literal_value(G, s->decl->a)); break;
     case SYM_SET: op_c(G, v_set(G, &s->decl->list, 0)); break;
     case SYM_PARAM: case SYM_VAR: op_l(G, OP_LOAD, s->slot); break;
-    case SYM_DEF: gen_expr(G, s->decl->a); break;
+    case SYM_DEF:
+      if (s->memo_rule == G->rule_no) gen_memo(G, s);
+      else gen_expr(G, s->decl->a);
+      break;
     default: break;
     }
     break;
@@ -661,7 +758,7 @@ static void gen_node(Gen *G, SpcNode *n) {
       k++;
     }
     if (k > 255) {
-      spc_error(G->c, n->loc, "a text can interpolate at most 127 values");
+      spc_error(G->c, n->loc, "a text has %d pieces (values and the text between them); the limit is 255", k);
       G->fail = true;
     }
     G->cur = n->loc;
@@ -702,7 +799,7 @@ static void gen_items(Gen *G, SpcList *items, int emit) {
     } else {
       int mark = G->nlocals;
       Loops L;
-      loops_open(G, &it->list, &L);
+      loops_open(G, &it->list, it->a, &L);
       if (it->a) {
         gen_expr(G, it->a);
         op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
@@ -729,7 +826,11 @@ static void gen_grace(Gen *G, SpcNode *g) {
 static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
   G->nlocals = G->maxlocals = 0;
   G->rule_id = r->s;
+  G->rule_no++;
   G->cur = r->loc;
+  memo_walk(G, r);
+  for (int i = 0; i < module_decls->n; i++)
+    if (module_decls->v[i]->kind == N_GRACE_ALL) memo_walk(G, module_decls->v[i]);
   /* Notices first: they are given whatever the verdict. */
   for (int i = 0; i < r->list.n; i++)
     if (r->list.v[i]->kind == N_NOTICE) gen_items(G, &r->list.v[i]->list, OP_NOTICE);
@@ -883,6 +984,15 @@ SpcStatus spc_codegen(SpcComp *c, uint8_t **out, size_t *outlen) {
   if (G.nlines) memcpy(p->lines, G.lines, sizeof *p->lines * G.nlines);
   SvmDiag d;
   memset(&d, 0, sizeof d);
+  /* Whether the stack stays within SVM_MAX_STACK depends on how expressions
+   * combine once definitions are expanded (a text of 255 pieces whose last
+   * piece is another such text...); rather than count it here, ask the
+   * verifier, so that every program the compiler accepts loads. */
+  if (svm_verify(p, &d) != SVM_OK) {
+    spc_error(c, (SpcLoc){c->mods[c->main_module].file.path, 0, 0}, "the program exceeds a limit of the VM: %s", d.msg);
+    st = SPC_ESOURCE;
+    goto fail;
+  }
   if (svm_program_write(p, out, outlen, &d) != SVM_OK) {
     spc_error(c, (SpcLoc){c->mods[c->main_module].file.path, 0, 0}, "cannot write bytecode: %s", d.msg);
     st = SPC_EIO;

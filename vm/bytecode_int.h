@@ -81,7 +81,7 @@ int svm_str_cmp(const SvmStr *a, const SvmStr *b);
 
 /* ---- instructions -------------------------------------------------------------- */
 
-enum { SVM_MAX_OPERANDS = 4 };
+enum { SVM_MAX_OPERANDS = 8 };  /* the most operand letters an opcode has in opcodes.def (tests check) */
 
 /* One decoded instruction. */
 typedef struct {

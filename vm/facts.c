@@ -223,6 +223,7 @@ struct SvmFactReader {
   int fd;
   bool own_fd;
   bool eof;
+  int read_errno;       /* of the failed read, for the message */
 
   unsigned char *buf;   /* FACTS_BUF_SIZE bytes */
   size_t pos, len;      /* unread bytes are buf[pos, len) */
@@ -417,14 +418,14 @@ static void usage(const SvmProgram *P, uint32_t k, char *buf, size_t size) {
 
 /* ---- reading lines ------------------------------------------------------------ */
 
-static void set_fatal_io(SvmFactReader *R, SvmDiag *d, int e) {
-  svm_diag_set(&R->fatal_diag, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(e));
+static void set_fatal_io(SvmFactReader *R, SvmDiag *d) {
+  svm_diag_set(&R->fatal_diag, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(R->read_errno));
   R->fatal = 1;
   if (d) *d = R->fatal_diag;
 }
 
 /* Moves the unread bytes to the front and reads once.  1: read some, 0: end
- * of file, -1: error (errno set). */
+ * of file, -1: error (R->read_errno set). */
 static int fill(SvmFactReader *R) {
   if (R->pos > 0) {
     memmove(R->buf, R->buf + R->pos, R->len - R->pos);
@@ -443,7 +444,10 @@ static int fill(SvmFactReader *R) {
       R->eof = true;
       return 0;
     }
-    if (errno != EINTR) return -1;
+    if (errno != EINTR) {
+      R->read_errno = errno;
+      return -1;
+    }
   }
 }
 
@@ -1330,7 +1334,7 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
 
 ioerr:
   *st = SVM_EIO;
-  svm_diag_set(d, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(errno));
+  svm_diag_set(d, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(R->read_errno));
   goto fail;
 nomem:
   *st = SVM_ENOMEM;
@@ -1450,7 +1454,7 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
   for (;;) {
     int r = read_line(R);
     if (r < 0) {
-      set_fatal_io(R, d, errno);
+      set_fatal_io(R, d);
       return -2;
     }
     if (r == 0) break;

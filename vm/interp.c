@@ -37,7 +37,18 @@ typedef struct {
   int ndates;
   SvmSeq *days;          /* every day the partner's facts name, ascending (cached) */
   SvmStatus st;
+  uint8_t width[OP__COUNT]; /* instruction widths, so dispatch need not parse opcodes.def's letters */
+  uint32_t *field_base;  /* kind k's fields are field_base[k] .. field_base[k+1]-1 in refix */
+  struct RefIndex **refix; /* per reference field: who refers to each fact (built on first use) */
 } Vm;
+
+/* For a reference field (credential.person), the facts that refer to each
+ * target fact, in file order: joins such as `c.person = p` then visit p's
+ * credentials only, not every credential of the partner. */
+typedef struct RefIndex {
+  uint32_t *off;         /* target t's referrers are items[off[t] .. off[t+1]) */
+  uint32_t *items;       /* row indexes in the referring kind, ascending per target */
+} RefIndex;
 
 static const char *str_of(const SvmProgram *p, uint32_t i) { return i < p->nstrings ? p->strings[i]->s : "?"; }
 
@@ -134,6 +145,36 @@ static bool named_days(Vm *vm) {
   }
   vm->days = s;
   return true;
+}
+
+static RefIndex *ref_index(Vm *vm, uint32_t k, uint32_t f) {
+  RefIndex **slot = &vm->refix[vm->field_base[k] + f];
+  if (*slot) return *slot;
+  const SvmProgram *p = vm->p;
+  const SvmKind *kd = &p->kinds[k];
+  uint32_t t = kd->fields[f].ref_kind;
+  uint32_t nt = vm->pa->tables[t].n, n = vm->pa->tables[k].n;
+  RefIndex *ix = svm_arena_alloc(vm->arena, sizeof *ix);
+  if (!ix) return NULL;
+  ix->off = svm_arena_alloc(vm->arena, sizeof *ix->off * ((size_t)nt + 1));
+  ix->items = svm_arena_alloc(vm->arena, sizeof *ix->items * (n ? n : 1));
+  if (!ix->off || !ix->items) return NULL;
+  memset(ix->off, 0, sizeof *ix->off * ((size_t)nt + 1));
+  const SvmValue *rows = vm->pa->tables[k].vals;
+  for (uint32_t r = 0; r < n; r++) {
+    const SvmValue *v = &rows[(size_t)r * kd->nfields + f];
+    if (v->tag == SVM_T_FACT && v->u.fact >= 0 && v->u.fact < nt) ix->off[v->u.fact + 1]++;
+  }
+  for (uint32_t i = 0; i < nt; i++) ix->off[i + 1] += ix->off[i];
+  uint32_t *fill = svm_arena_alloc(vm->arena, sizeof *fill * (nt ? nt : 1));
+  if (!fill) return NULL;
+  if (nt) memcpy(fill, ix->off, sizeof *fill * nt);
+  for (uint32_t r = 0; r < n; r++) {
+    const SvmValue *v = &rows[(size_t)r * kd->nfields + f];
+    if (v->tag == SVM_T_FACT && v->u.fact >= 0 && v->u.fact < nt) ix->items[fill[v->u.fact]++] = r;
+  }
+  *slot = ix;
+  return ix;
 }
 
 /* ---- distinct representatives (MATCH) --------------------------------------------------- */
@@ -283,7 +324,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     const uint8_t *ins = &code[pc];
     int opc = ins[0];
     vm->pc = pc;
-    pc += (uint32_t)svm_op_width(opc);
+    pc += vm->width[opc];
     switch (opc) {
     case OP_PUSH_TRUE: PUSH(mk_bool(true)); break;
     case OP_PUSH_FALSE: PUSH(mk_bool(false)); break;
@@ -387,6 +428,42 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       }
       break;
     }
+    case OP_NEXT_BY: {
+      uint32_t k = RD16(ins + 1), f = ins[3];
+      SvmValue *cur = &locals[ins[4]];
+      const SvmValue *key = &locals[ins[5]];
+      const SvmKind *kd = &p->kinds[k];
+      uint32_t t = kd->fields[f].ref_kind;
+      NEED(cur->tag == SVM_T_NONE || (cur->tag == SVM_T_FACT && cur->aux == k), "NEXT_BY cursor");
+      NEED(key->tag == SVM_T_FACT && key->aux == t && key->u.fact >= 0 && key->u.fact < vm->pa->tables[t].n,
+           "NEXT_BY wants a fact of the kind referred to");
+      RefIndex *ix = ref_index(vm, k, f);
+      if (!ix) return nomem(vm);
+      uint32_t lo = ix->off[key->u.fact], hi = ix->off[key->u.fact + 1];
+      if (cur->tag == SVM_T_FACT) {
+        /* The cursor is the fact itself: resume after it (items ascend). */
+        uint32_t a = lo, b = hi;
+        while (a < b) {
+          uint32_t mid = a + (b - a) / 2;
+          if ((int64_t)ix->items[mid] <= cur->u.fact) a = mid + 1; else b = mid;
+        }
+        lo = a;
+      }
+      const SvmFactTable *tb = &vm->pa->tables[k];
+      if (kd->start_field >= 0)
+        while (lo < hi && tb->vals[(size_t)ix->items[lo] * kd->nfields + (size_t)kd->start_field].u.date > vm->today) lo++;
+      if (lo >= hi) {
+        pc = RD32(ins + 6);
+      } else {
+        cur->tag = SVM_T_FACT;
+        cur->aux = (uint16_t)k;
+        cur->u.fact = ix->items[lo];
+      }
+      break;
+    }
+    case OP_IS_TODAY:
+      PUSH(mk_bool(locals[ins[1]].tag == SVM_T_DATE && locals[ins[1]].u.date == vm->today));
+      break;
     case OP_FIELD: {
       uint32_t k = RD16(ins + 1);
       NEED(TOP.tag == SVM_T_FACT && TOP.aux == k && TOP.u.fact >= 0 && TOP.u.fact < vm->pa->tables[k].n,
@@ -545,6 +622,16 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
 #undef NEED
 }
 
+/* Memory ran out before any rule started. */
+static SvmStatus start_failed(Vm *vm) {
+  bool cap = vm->arena->over_cap;
+  svm_diag_set(vm->d, vm->pa->file, (int)vm->pa->line, 0,
+               cap ? "partner '%s': memory cap of %zu MiB per partner reached (raise it with --max-memory MIB)"
+                   : "partner '%s': out of memory",
+               vm->pa->id->s, vm->arena->cap >> 20);
+  return cap ? SVM_ELIMIT : SVM_ENOMEM;
+}
+
 SvmStatus svm_eval(const SvmProgram *p, const SvmPartner *pa, int32_t as_of, const SvmLimits *lim, SvmResult *res,
                    SvmDiag *d) {
   Vm vm;
@@ -554,6 +641,14 @@ SvmStatus svm_eval(const SvmProgram *p, const SvmPartner *pa, int32_t as_of, con
   vm.arena = pa->arena;
   vm.d = d;
   vm.steps_left = lim->max_steps;
+  for (int op = 0; op < OP__COUNT; op++) vm.width[op] = (uint8_t)svm_op_width(op);
+  vm.field_base = svm_arena_alloc(vm.arena, sizeof *vm.field_base * ((size_t)p->nkinds + 1));
+  if (!vm.field_base) return start_failed(&vm);
+  vm.field_base[0] = 0;
+  for (uint32_t k = 0; k < p->nkinds; k++) vm.field_base[k + 1] = vm.field_base[k] + p->kinds[k].nfields;
+  vm.refix = svm_arena_alloc(vm.arena, sizeof *vm.refix * (vm.field_base[p->nkinds] ? vm.field_base[p->nkinds] : 1));
+  if (!vm.refix) return start_failed(&vm);
+  memset(vm.refix, 0, sizeof *vm.refix * vm.field_base[p->nkinds]);
   memset(res, 0, sizeof *res);
   uint32_t maxs = 1, maxl = 1;
   for (uint32_t i = 0; i < p->nrules; i++) {
@@ -564,11 +659,7 @@ SvmStatus svm_eval(const SvmProgram *p, const SvmPartner *pa, int32_t as_of, con
   SvmValue *locals = svm_arena_alloc(vm.arena, sizeof *locals * maxl);
   res->rules = svm_arena_alloc(vm.arena, sizeof *res->rules * (p->nrules ? p->nrules : 1));
   res->modules = svm_arena_alloc(vm.arena, sizeof *res->modules * (p->nmodules ? p->nmodules : 1));
-  if (!stack || !locals || !res->rules || !res->modules) {
-    vm.rule = p->nrules ? &p->rules[0] : NULL;
-    if (!vm.rule) return SVM_ENOMEM;
-    return nomem(&vm);
-  }
+  if (!stack || !locals || !res->rules || !res->modules) return start_failed(&vm);
   memset(res->modules, 0, sizeof *res->modules * p->nmodules);
   for (uint32_t m = 0; m < p->nmodules; m++) {
     SvmModuleResult *mr = &res->modules[m];

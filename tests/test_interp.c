@@ -1,0 +1,757 @@
+/*
+ * test_interp.c -- the interpreter (vm/interp.c) and a whole run (vm/run.c,
+ * vm/report.c), through small programs: each test compiles a module in
+ * memory, writes it and a fact file to temporary files, runs svm_run with
+ * the report (JSON unless said otherwise) and errors captured in memory, and
+ * checks the exit status and the verdicts and reasons in the report.
+ *
+ * Reasons that interpolate a value ("{x}") show what an expression evaluated
+ * to, so most tests state a requirement that fails on purpose and read the
+ * value back from its reason.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "spc.h"
+#include "svm.h"
+
+/* The schema every test program starts with (lines 1 to 6), then its rules. */
+#define SCHEMA                                                                          \
+  "module m\n"                                                                          \
+  "  title \"M\"\n"                                                                     \
+  "fact person(id: word key, name: text default \"\", hired: named date default dawn starts,\n" \
+  "            left: named date default never)\n"                                       \
+  "fact credential(holder: person, cert: word, attained: date starts, expires: named date default never)\n" \
+  "fact sale(amount: integer, day: date)\n"
+
+/* The partner every test evaluates unless it gives its own facts. */
+#define FACTS                                                 \
+  "as-of 2021-10-01\n"                                        \
+  "partner acme \"Acme\"\n"                                   \
+  "  person ann \"Ann\" hired=2018-01-01\n"                   \
+  "  person ben hired=2020-06-01\n"                           \
+  "  credential ann CCNP 2019-05-02 expires=2022-05-02\n"     \
+  "  credential ben CCNA 2020-01-10 expires=2021-09-15\n"     \
+  "  sale 100 2021-01-15\n"                                   \
+  "  sale 250 2021-03-01\n"                                   \
+  "  sale -30 2021-02-01\n"
+
+/* A rule that fails and shows the text T (which may interpolate) as its reason. */
+#define SHOW(t) SCHEMA "rule show \"Show\"\n  require false otherwise \"" t "\"\n"
+
+typedef struct {
+  int status;
+  char *out, *err;          /* what svm_run wrote (malloc'd) */
+  char facts_path[64];
+  uint64_t max_steps;
+  size_t max_memory;
+  int format;               /* 0 text, 1 json (default here), 2 jsonl */
+  bool has_as_of;
+  int32_t as_of;
+} Run;
+
+static void write_file(char *path, size_t cap, const char *prefix, const void *data, size_t len) {
+  snprintf(path, cap, "/tmp/%s_XXXXXX", prefix);
+  int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(write(fd, data, len), (ssize_t)len);
+  close(fd);
+}
+
+/* Compiles src (which must compile), evaluates it for facts; fills r. */
+static void run_opts(Run *r, const char *src, const char *facts) {
+  SpcDiags *d = calloc(1, sizeof *d);
+  cr_assert_not_null(d);
+  uint8_t *bc = NULL;
+  size_t len = 0;
+  SpcStatus st = spc_compile_source("interp.spec", src, strlen(src), NULL, &bc, &len, d);
+  if (st != SPC_OK || d->errors)
+    cr_assert_fail("compilation failed: %d:%d: %s", d->v[0].line, d->v[0].col, d->v[0].msg);
+  free(d);
+  char bc_path[64];
+  write_file(bc_path, sizeof bc_path, "test_interp_bc", bc, len);
+  free(bc);
+  write_file(r->facts_path, sizeof r->facts_path, "test_interp_facts", facts, strlen(facts));
+
+  size_t outlen = 0, errlen = 0;
+  FILE *out = open_memstream(&r->out, &outlen), *err = open_memstream(&r->err, &errlen);
+  cr_assert(out && err);
+  const char *files[1] = {r->facts_path};
+  SvmRunOptions o;
+  memset(&o, 0, sizeof o);
+  o.bytecode = bc_path;
+  o.facts = files;
+  o.nfacts = 1;
+  o.format = r->format;
+  o.max_steps = r->max_steps;
+  o.max_memory = r->max_memory;
+  o.has_as_of = r->has_as_of;
+  o.as_of = r->as_of;
+  o.out = out;
+  o.err = err;
+  r->status = svm_run(&o);
+  fclose(out);
+  fclose(err);
+  unlink(bc_path);
+  unlink(r->facts_path);
+}
+
+static void run(Run *r, const char *src, const char *facts) {
+  memset(r, 0, sizeof *r);
+  r->format = 1;
+  run_opts(r, src, facts);
+}
+
+static void run_free(Run *r) {
+  free(r->out);
+  free(r->err);
+}
+
+/* The JSON object of rule `id` (malloc'd); rule ids are unique in a test. */
+static char *rule_obj(const Run *r, const char *id) {
+  char key[96];
+  snprintf(key, sizeof key, "{\"id\": \"%s\", \"title\"", id);
+  const char *s = strstr(r->out, key);
+  cr_assert_not_null(s, "no rule '%s' in the report:\n%s\nerrors:\n%s", id, r->out, r->err);
+  const char *e = strstr(s, "]}");
+  cr_assert_not_null(e);
+  return strndup(s, (size_t)(e - s + 2));
+}
+
+/* Asserts the whole JSON object of rule `id`. */
+static void expect_rule(const Run *r, const char *id, const char *json) {
+  char *got = rule_obj(r, id);
+  cr_assert_str_eq(got, json, "rule '%s':\n  got:      %s\n  expected: %s", id, got, json);
+  free(got);
+}
+
+/* Asserts that rule `show` failed with the single reason `reason`. */
+static void expect_shown(const Run *r, const char *reason) {
+  cr_assert_eq(r->status, 1, "status %d; errors:\n%s", r->status, r->err);
+  char want[1024];
+  snprintf(want, sizeof want, "{\"id\": \"show\", \"title\": \"Show\", \"verdict\": \"not_met\", \"reasons\": [\"%s\"]}",
+           reason);
+  expect_rule(r, "show", want);
+}
+
+/* Asserts a run-time error: exit 2, nothing on the output, and the error
+ * "FACTS:2:1: error: partner 'acme', rule 'RULE': MSG (interp.spec:LINE:COL)". */
+static void expect_failure(const Run *r, const char *rule, const char *msg, int line, int col) {
+  cr_assert_eq(r->status, 2, "status %d; output:\n%s", r->status, r->out);
+  cr_assert_str_eq(r->out, "", "no verdicts are written after an error");
+  char want[512];
+  snprintf(want, sizeof want, "%s:2:1: error: partner 'acme', rule '%s': %s (interp.spec:%d:%d)\n", r->facts_path,
+           rule, msg, line, col);
+  cr_assert_str_eq(r->err, want);
+}
+
+/* ---- arithmetic ------------------------------------------------------------------------------------ */
+
+Test(interp, divides_integers_truncating_toward_zero) {
+  Run r;
+  run(&r, SHOW("{7 / 2} {-7 / 2} {7 % 3} {-7 % 3} {2 * 3 - 10}"), FACTS);
+  expect_shown(&r, "3 -3 1 -1 -4");
+  run_free(&r);
+}
+
+Test(interp, reports_integer_overflow_in_addition_naming_the_rule) {
+  Run r;
+  run(&r, SCHEMA "rule big \"Big\"\n  require 9223372036854775807 + 1 > 0\n", FACTS);
+  expect_failure(&r, "big", "integer overflow", 8, 31);
+  run_free(&r);
+}
+
+Test(interp, reports_integer_overflow_in_subtraction) {
+  Run r;
+  run(&r, SCHEMA "rule big \"Big\"\n  require 0 - 9223372036854775807 - 2 < 0\n", FACTS);
+  expect_failure(&r, "big", "integer overflow", 8, 35);
+  run_free(&r);
+}
+
+Test(interp, reports_integer_overflow_in_multiplication) {
+  Run r;
+  run(&r, SCHEMA "rule big \"Big\"\n  require 4611686018427387904 * 2 > 0\n", FACTS);
+  expect_failure(&r, "big", "integer overflow", 8, 31);
+  run_free(&r);
+}
+
+Test(interp, reports_overflow_negating_the_smallest_integer) {
+  Run r;
+  run(&r, SCHEMA "rule neg \"Neg\"\n  require -(0 - 9223372036854775807 - 1) > 0\n", FACTS);
+  expect_failure(&r, "neg", "integer overflow", 8, 11);
+  run_free(&r);
+}
+
+Test(interp, reports_overflow_dividing_the_smallest_integer_by_minus_one) {
+  Run r;
+  run(&r, SCHEMA "rule quo \"Quo\"\n  require (0 - 9223372036854775807 - 1) / -1 > 0\n", FACTS);
+  expect_failure(&r, "quo", "integer overflow", 8, 41);
+  run_free(&r);
+}
+
+Test(interp, reports_overflow_of_a_sum_over_facts) {
+  Run r;
+  run(&r, SCHEMA "rule total \"Total\"\n  require sum(s.amount * 4611686018427387904 for s in sale) > 0\n", FACTS);
+  cr_assert_eq(r.status, 2);
+  cr_assert_not_null(strstr(r.err, "partner 'acme', rule 'total': integer overflow"), "%s", r.err);
+  run_free(&r);
+}
+
+Test(interp, reports_division_by_zero) {
+  Run r;
+  run(&r, SCHEMA "rule div \"Div\"\n  require count(s in sale) / (count(s in sale) - 3) > 0\n", FACTS);
+  expect_failure(&r, "div", "division by zero", 8, 28);
+  run_free(&r);
+}
+
+Test(interp, reports_remainder_by_zero) {
+  Run r;
+  run(&r, SCHEMA "rule rem \"Rem\"\n  require 5 % 0 = 0\n", FACTS);
+  expect_failure(&r, "rem", "division by zero", 8, 13);
+  run_free(&r);
+}
+
+/* ---- comparisons ---------------------------------------------------------------------------------- */
+
+Test(interp, orders_words_by_their_bytes) {
+  Run r;
+  run(&r, SHOW("{'B' < 'a'} {'abc' < 'abd'} {'ab' < 'abc'} {'b' <= 'a'} {'b' >= 'b'}"), FACTS);
+  expect_shown(&r, "yes yes yes no yes");
+  run_free(&r);
+}
+
+Test(interp, compares_texts_dates_bools_and_durations_for_equality) {
+  Run r;
+  run(&r,
+      SCHEMA "rule eq \"Equal\"\n"
+             "  require \"a\" = \"a\" and \"a\" != \"b\" and 2021-01-01 != 2021-01-02 and true != false\n"
+             "  require 3 days = 3 days and 3 days != 3 months and 1 year = 12 months\n",
+      FACTS);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  expect_rule(&r, "eq", "{\"id\": \"eq\", \"title\": \"Equal\", \"verdict\": \"met\", \"reasons\": []}");
+  run_free(&r);
+}
+
+Test(interp, tests_membership_in_sets_and_ladders) {
+  Run r;
+  run(&r,
+      SCHEMA "ladder net = CCNA < CCNP < CCIE\n"
+             "rule show \"Show\"\n  require false otherwise \"{'CCNP' in net from CCNP} {'CCNA' in net from CCNP} "
+             "{'x' in {a, x}} {'y' in {a, x}}\"\n",
+      FACTS);
+  expect_shown(&r, "yes no yes no");
+  run_free(&r);
+}
+
+Test(interp, orders_facts_of_one_kind_as_the_file_lists_them) {
+  Run r;
+  run(&r, SHOW("{count(a in person, b in person where a < b)} {exists a in person, b in person where a = b}"), FACTS);
+  expect_shown(&r, "1 yes");
+  run_free(&r);
+}
+
+Test(interp, compares_a_fact_reference_with_a_fact) {
+  Run r;
+  run(&r, SHOW("{count(c in credential, p in person where c.holder = p and p.id = 'ann')}"), FACTS);
+  expect_shown(&r, "1");
+  run_free(&r);
+}
+
+/* ---- dates -------------------------------------------------------------------------------------------- */
+
+Test(interp, adds_a_month_to_january_31_of_a_leap_year) {
+  Run r;
+  run(&r, SHOW("{2020-01-31 + 1 month}"), FACTS);
+  expect_shown(&r, "2020-02-29");
+  run_free(&r);
+}
+
+Test(interp, adds_a_month_to_january_31_of_a_common_year) {
+  Run r;
+  run(&r, SHOW("{2021-01-31 + 1 month}"), FACTS);
+  expect_shown(&r, "2021-02-28");
+  run_free(&r);
+}
+
+Test(interp, adds_years_to_february_29) {
+  Run r;
+  run(&r, SHOW("{2024-02-29 + 1 year} {2024-02-29 + 4 years} {2000-02-28 + 1 day} {1900-02-28 + 1 day}"), FACTS);
+  expect_shown(&r, "2025-02-28 2028-02-29 2000-02-29 1900-03-01");
+  run_free(&r);
+}
+
+Test(interp, subtracts_durations_and_dates) {
+  Run r;
+  run(&r, SHOW("{2021-03-31 - 1 month} {2021-03-01 - 2021-02-01} {2020-03-01 - 2020-02-01} {2021-01-01 - 2021-01-02}"),
+      FACTS);
+  expect_shown(&r, "2021-02-28 28 29 -1");
+  run_free(&r);
+}
+
+Test(interp, clamps_the_day_given_to_date_to_the_end_of_the_month) {
+  Run r;
+  run(&r, SHOW("{date(2021, 2, 31)} {date(2020, 2, 31)} {date(2021, 4, 31)}"), FACTS);
+  expect_shown(&r, "2021-02-28 2020-02-29 2021-04-30");
+  run_free(&r);
+}
+
+Test(interp, reports_date_with_month_13) {
+  Run r;
+  run(&r, SCHEMA "rule mk \"Make\"\n  require date(2021, 13, 1) > today\n", FACTS);
+  expect_failure(&r, "mk", "date(): no such date", 8, 11);
+  run_free(&r);
+}
+
+Test(interp, reports_a_date_past_year_9999) {
+  Run r;
+  run(&r, SCHEMA "rule end \"End\"\n  require 9999-12-31 + 1 day > today\n", FACTS);
+  expect_failure(&r, "end", "date out of range (years 1 to 9999)", 8, 22);
+  run_free(&r);
+}
+
+Test(interp, takes_a_date_apart) {
+  Run r;
+  run(&r, SHOW("{year(2021-10-01)}/{month(2021-10-01)}/{day(2021-10-01)}"), FACTS);
+  expect_shown(&r, "2021/10/1");
+  run_free(&r);
+}
+
+Test(interp, refuses_the_year_of_never) {
+  Run r;
+  run(&r, SCHEMA "rule yr \"Year\"\n  require year(never) > 0\n", FACTS);
+  expect_failure(&r, "yr", "year(), month() and day() need a calendar date, not dawn or never", 8, 11);
+  run_free(&r);
+}
+
+Test(interp, leaves_dawn_and_never_unchanged_by_date_arithmetic) {
+  Run r;
+  run(&r, SHOW("{dawn + 5 years} {never - 3 days}"), FACTS);
+  expect_shown(&r, "dawn never");
+  run_free(&r);
+}
+
+Test(interp, picks_the_smaller_and_larger_of_two_values) {
+  Run r;
+  run(&r, SHOW("{min(3, -4)} {max(3, -4)} {min(2021-01-01, dawn)} {max(2021-01-01, never)}"), FACTS);
+  expect_shown(&r, "-4 3 dawn never");
+  run_free(&r);
+}
+
+Test(interp, counts_the_words_of_a_set) {
+  Run r;
+  run(&r, SHOW("{size({a, b, c, b})}"), FACTS);
+  expect_shown(&r, "3");
+  run_free(&r);
+}
+
+/* ---- the evaluation date ---------------------------------------------------------------------------------- */
+
+Test(interp, takes_today_from_the_facts_as_of_line) {
+  Run r;
+  run(&r, SHOW("{today}"), FACTS);
+  expect_shown(&r, "2021-10-01");
+  cr_assert_eq(strncmp(r.out, "{\"as_of\": \"2021-10-01\"", 22), 0, "%s", r.out);
+  run_free(&r);
+}
+
+Test(interp, lets_the_as_of_option_override_the_facts) {
+  Run r;
+  memset(&r, 0, sizeof r);
+  r.format = 1;
+  r.has_as_of = true;
+  r.as_of = svm_date_from_ymd(2019, 6, 1);
+  run_opts(&r, SHOW("{today} {count(p in person)}"), FACTS);
+  expect_shown(&r, "2019-06-01 1");
+  run_free(&r);
+}
+
+Test(interp, evaluates_an_expression_as_of_another_date) {
+  Run r;
+  run(&r, SHOW("{(exists c in credential where c.cert = 'CCNA') as of 2019-06-01} "
+               "{(exists c in credential where c.cert = 'CCNA') as of 2020-06-01}"),
+      FACTS);
+  expect_shown(&r, "no yes");
+  run_free(&r);
+}
+
+Test(interp, restores_today_after_as_of) {
+  Run r;
+  run(&r, SHOW("{today as of 2000-01-01} {today} {(today as of 2001-02-03) as of 2000-01-01}"), FACTS);
+  expect_shown(&r, "2000-01-01 2021-10-01 2001-02-03");
+  run_free(&r);
+}
+
+Test(interp, hides_facts_that_start_after_the_date_in_force) {
+  Run r;
+  run(&r, SHOW("{count(p in person) as of 2019-01-01} {count(p in person) as of 2020-06-01} {count(p in person)}"),
+      FACTS);
+  expect_shown(&r, "1 2 2");
+  run_free(&r);
+}
+
+Test(interp, dates_since_back_to_the_start_of_the_unbroken_run) {
+  Run r;
+  run(&r, SHOW("{since(exists p in person where p.id = 'ann')}"), FACTS);
+  expect_shown(&r, "2018-01-01");
+  run_free(&r);
+}
+
+Test(interp, dates_since_to_the_day_a_credential_expired) {
+  Run r;
+  run(&r, SHOW("{since(not exists c in credential where c.cert = 'CCNA' and c.expires > today)}"), FACTS);
+  expect_shown(&r, "2021-09-15");
+  run_free(&r);
+}
+
+Test(interp, gives_never_for_since_of_a_condition_false_today) {
+  Run r;
+  run(&r, SHOW("{since(count(p in person) > 5)}"), FACTS);
+  expect_shown(&r, "never");
+  run_free(&r);
+}
+
+Test(interp, gives_dawn_for_since_of_a_condition_that_always_held) {
+  Run r;
+  run(&r, SHOW("{since(count(s in sale) = 3)}"), FACTS);
+  expect_shown(&r, "dawn");
+  run_free(&r);
+}
+
+/* ---- quantifiers and aggregates ------------------------------------------------------------------------ */
+
+Test(interp, evaluates_exists_no_and_every) {
+  Run r;
+  run(&r,
+      SHOW("{exists p in person where p.id = 'ben'} {exists p in person where p.id = 'zed'} "
+           "{no p in person where p.id = 'zed'} {no p in person} "
+           "{every c in credential satisfies c.attained > 2019-01-01} "
+           "{every s in sale where s.amount > 0 satisfies s.amount >= 100} {every s in sale satisfies s.amount > 0}"),
+      FACTS);
+  expect_shown(&r, "yes no yes no yes yes no");
+  run_free(&r);
+}
+
+Test(interp, finds_every_true_and_exists_false_over_no_facts) {
+  Run r;
+  run(&r, SHOW("{every s in sale where false satisfies false} {exists s in sale where false}"), FACTS);
+  expect_shown(&r, "yes no");
+  run_free(&r);
+}
+
+Test(interp, counts_sums_and_finds_the_least_and_greatest) {
+  Run r;
+  run(&r,
+      SHOW("{count(s in sale)} {sum(s.amount for s in sale)} {min(s.amount for s in sale else 0)} "
+           "{max(s.day for s in sale else dawn)} {count(s in sale where s.amount < 0)}"),
+      FACTS);
+  expect_shown(&r, "3 320 -30 2021-03-01 1");
+  run_free(&r);
+}
+
+Test(interp, gives_the_else_value_of_min_and_max_over_no_facts) {
+  Run r;
+  run(&r, SHOW("{min(s.amount for s in sale where s.amount > 1000 else -1)} {max(s.day for s in sale where false else never)} "
+               "{sum(s.amount for s in sale where false)}"),
+      FACTS);
+  expect_shown(&r, "-1 never 0");
+  run_free(&r);
+}
+
+Test(interp, counts_pairs_of_bound_variables) {
+  Run r;
+  run(&r, SHOW("{count(p in person, c in credential where c.holder = p)} {count(a in sale, b in sale)}"), FACTS);
+  expect_shown(&r, "2 9");
+  run_free(&r);
+}
+
+/* ---- distinct ---------------------------------------------------------------------------------------------- */
+
+Test(interp, finds_distinct_people_where_a_greedy_pick_fails) {
+  /* Slot 1 accepts ann or ben, slot 2 only ann: taking ann for slot 1 (the
+   * first candidate) leaves slot 2 empty; the answer is ben, ann. */
+  Run r;
+  run(&r,
+      SCHEMA "rule two \"Two\"\n"
+             "  require distinct(a in person where a.id = 'ann' or a.id = 'ben', b in person where b.id = 'ann')\n",
+      FACTS);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  expect_rule(&r, "two", "{\"id\": \"two\", \"title\": \"Two\", \"verdict\": \"met\", \"reasons\": []}");
+  run_free(&r);
+}
+
+Test(interp, finds_no_three_distinct_people_among_two) {
+  Run r;
+  run(&r, SCHEMA "rule three \"Three\"\n  require distinct(a in person, b in person, c in person)\n", FACTS);
+  cr_assert_eq(r.status, 1, "%s", r.err);
+  expect_rule(&r, "three", "{\"id\": \"three\", \"title\": \"Three\", \"verdict\": \"not_met\", \"reasons\": []}");
+  run_free(&r);
+}
+
+Test(interp, finds_no_distinct_pair_when_both_slots_want_the_same_person) {
+  Run r;
+  run(&r, SHOW("{distinct(a in person where a.id = 'ann', b in person where b.id = 'ann')} "
+               "{distinct(a in person, b in person)} {distinct(a in person where false)}"),
+      FACTS);
+  expect_shown(&r, "no yes no");
+  run_free(&r);
+}
+
+/* ---- texts ----------------------------------------------------------------------------------------------- */
+
+Test(interp, interpolates_dates_words_sets_numbers_and_bools) {
+  Run r;
+  run(&r, SHOW("d={2021-01-05} w={'abc'} s={{b, a}} i={-5} b={true}/{false} e={dawn}/{never}"), FACTS);
+  expect_shown(&r, "d=2021-01-05 w=abc s=a, b i=-5 b=yes/no e=dawn/never");
+  run_free(&r);
+}
+
+Test(interp, interpolates_durations_in_words) {
+  Run r;
+  run(&r, SHOW("{6 months}, {1 year}, {3 days}, {1 day}, {1 month}, {1 month + 2 days}, {2 years + 1 day}"), FACTS);
+  expect_shown(&r, "6 months, 1 year, 3 days, 1 day, 1 month, 1 month 2 days, 2 years 1 day");
+  run_free(&r);
+}
+
+Test(interp, interpolates_a_fact_by_its_key) {
+  Run r;
+  run(&r, SCHEMA "rule who \"Who\"\n  require false otherwise for each p in person: \"{p} ({p.name})\"\n", FACTS);
+  expect_rule(&r, "who", "{\"id\": \"who\", \"title\": \"Who\", \"verdict\": \"not_met\", \"reasons\": [\"ann (Ann)\", \"ben ()\"]}");
+  run_free(&r);
+}
+
+Test(interp, interpolates_a_fact_without_a_key_by_its_kind_and_line) {
+  Run r;
+  run(&r, SCHEMA "rule which \"Which\"\n  require false otherwise for each s in sale where s.amount > 200: \"{s}\"\n",
+      FACTS);
+  expect_rule(&r, "which",
+              "{\"id\": \"which\", \"title\": \"Which\", \"verdict\": \"not_met\", \"reasons\": [\"sale (line 8)\"]}");
+  run_free(&r);
+}
+
+Test(interp, interpolates_the_id_of_the_rule_being_evaluated) {
+  Run r;
+  run(&r, SHOW("rule {rule}"), FACTS);
+  expect_shown(&r, "rule show");
+  run_free(&r);
+}
+
+Test(interp, escapes_reasons_in_json) {
+  Run r;
+  run(&r, SHOW("q\\\" b\\\\ n\\n t\\t"), FACTS);
+  expect_shown(&r, "q\\\" b\\\\ n\\n t\\t");
+  run_free(&r);
+}
+
+/* ---- verdicts -------------------------------------------------------------------------------------------- */
+
+Test(interp, gives_a_met_rule_no_reasons) {
+  Run r;
+  run(&r, SCHEMA "rule ok \"Ok\"\n  require true otherwise \"unused\"\n", FACTS);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  expect_rule(&r, "ok", "{\"id\": \"ok\", \"title\": \"Ok\", \"verdict\": \"met\", \"reasons\": []}");
+  run_free(&r);
+}
+
+Test(interp, lists_the_reasons_of_every_failed_requirement_in_order) {
+  Run r;
+  run(&r,
+      SCHEMA "rule two \"Two\"\n  require false otherwise \"first\" \"second\"\n  require true otherwise \"skipped\"\n"
+             "  require 1 > 2 otherwise when true: \"third\" when false: \"hidden\"\n",
+      FACTS);
+  expect_rule(&r, "two",
+              "{\"id\": \"two\", \"title\": \"Two\", \"verdict\": \"not_met\", \"reasons\": [\"first\", \"second\", \"third\"]}");
+  run_free(&r);
+}
+
+Test(interp, meets_a_rule_that_does_not_apply_with_no_reasons) {
+  Run r;
+  run(&r, SCHEMA "rule na \"Not applicable\"\n  applies when false\n  require false otherwise \"never shown\"\n", FACTS);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  expect_rule(&r, "na", "{\"id\": \"na\", \"title\": \"Not applicable\", \"verdict\": \"met\", \"reasons\": []}");
+  run_free(&r);
+}
+
+Test(interp, evaluates_a_rule_that_applies) {
+  Run r;
+  run(&r, SCHEMA "rule app \"Applies\"\n  applies when true\n  require false otherwise \"shown\"\n", FACTS);
+  expect_rule(&r, "app", "{\"id\": \"app\", \"title\": \"Applies\", \"verdict\": \"not_met\", \"reasons\": [\"shown\"]}");
+  run_free(&r);
+}
+
+Test(interp, gives_grace_with_its_deadline_and_reasons) {
+  Run r;
+  run(&r,
+      SCHEMA "rule gw \"Get well\"\n  require false otherwise \"missing\"\n"
+             "  grace when today < 2022-01-01 until today + 3 months because \"grace {today}\"\n",
+      FACTS);
+  cr_assert_eq(r.status, 0, "a grace verdict is not a failure; %s", r.err);
+  expect_rule(&r, "gw",
+              "{\"id\": \"gw\", \"title\": \"Get well\", \"verdict\": \"grace\", \"deadline\": \"2022-01-01\", "
+              "\"reasons\": [\"missing\", \"grace 2021-10-01\"]}");
+  run_free(&r);
+}
+
+Test(interp, keeps_not_met_when_the_grace_condition_is_false) {
+  Run r;
+  run(&r,
+      SCHEMA "rule gw \"Get well\"\n  require false otherwise \"missing\"\n"
+             "  grace when false until 2030-01-01 because \"hidden\"\n",
+      FACTS);
+  cr_assert_eq(r.status, 1);
+  expect_rule(&r, "gw", "{\"id\": \"gw\", \"title\": \"Get well\", \"verdict\": \"not_met\", \"reasons\": [\"missing\"]}");
+  run_free(&r);
+}
+
+Test(interp, applies_a_module_wide_grace_to_every_rule) {
+  Run r;
+  run(&r,
+      SCHEMA "rule a \"A\"\n  require false\nrule b \"B\"\n  require true\n"
+             "each rule grace when true until 2030-06-30 because \"{rule} in grace\"\n",
+      FACTS);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  expect_rule(&r, "a",
+              "{\"id\": \"a\", \"title\": \"A\", \"verdict\": \"grace\", \"deadline\": \"2030-06-30\", "
+              "\"reasons\": [\"a in grace\"]}");
+  expect_rule(&r, "b", "{\"id\": \"b\", \"title\": \"B\", \"verdict\": \"met\", \"reasons\": []}");
+  cr_assert_not_null(strstr(r.out, "\"title\": \"M\", \"verdict\": \"grace\""), "%s", r.out);
+  run_free(&r);
+}
+
+Test(interp, gives_a_module_the_worst_verdict_of_its_rules) {
+  Run r;
+  run(&r,
+      SCHEMA "rule a \"A\"\n  require false\n  grace when true until 2030-01-01\nrule b \"B\"\n  require false\n",
+      FACTS);
+  cr_assert_eq(r.status, 1);
+  cr_assert_not_null(strstr(r.out, "{\"module\": \"m\", \"title\": \"M\", \"verdict\": \"not_met\""), "%s", r.out);
+  run_free(&r);
+}
+
+Test(interp, gives_each_notice_of_a_module_once) {
+  Run r;
+  run(&r,
+      SCHEMA "rule a \"A\"\n  require true\n  notice \"shared\" \"only a\"\nrule b \"B\"\n  require true\n"
+             "  notice \"shared\" when false: \"hidden\"\n",
+      FACTS);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  cr_assert_not_null(strstr(r.out, "\"notices\": [\"shared\", \"only a\"]}"), "%s", r.out);
+  run_free(&r);
+}
+
+Test(interp, gives_notices_of_a_rule_that_does_not_apply) {
+  Run r;
+  run(&r, SCHEMA "rule a \"A\"\n  applies when false\n  require true\n  notice \"still given\"\n", FACTS);
+  cr_assert_not_null(strstr(r.out, "\"notices\": [\"still given\"]}"), "%s", r.out);
+  run_free(&r);
+}
+
+/* ---- runs -------------------------------------------------------------------------------------------- */
+
+Test(interp, evaluates_every_partner_of_the_file) {
+  Run r;
+  run(&r, SCHEMA "rule staffed \"Staffed\"\n  require exists p in person\n",
+      "as-of 2021-10-01\npartner acme \"Acme\"\n  person ann\npartner beta\n");
+  cr_assert_eq(r.status, 1);
+  cr_assert_str_eq(r.out,
+                   "{\"as_of\": \"2021-10-01\",\n \"partners\": [\n"
+                   "  {\"id\": \"acme\", \"name\": \"Acme\", \"modules\": [{\"module\": \"m\", \"title\": \"M\", "
+                   "\"verdict\": \"met\", \"rules\": [{\"id\": \"staffed\", \"title\": \"Staffed\", \"verdict\": \"met\", "
+                   "\"reasons\": []}], \"notices\": []}]},\n"
+                   "  {\"id\": \"beta\", \"name\": null, \"modules\": [{\"module\": \"m\", \"title\": \"M\", "
+                   "\"verdict\": \"not_met\", \"rules\": [{\"id\": \"staffed\", \"title\": \"Staffed\", \"verdict\": "
+                   "\"not_met\", \"reasons\": []}], \"notices\": []}]}]}\n");
+  cr_assert_str_eq(r.err, "");
+  run_free(&r);
+}
+
+Test(interp, writes_one_line_per_partner_in_jsonl) {
+  Run r;
+  memset(&r, 0, sizeof r);
+  r.format = 2;
+  run_opts(&r, SCHEMA "rule staffed \"Staffed\"\n  require exists p in person\n",
+           "as-of 2021-10-01\npartner acme\n  person ann\npartner beta\n  person bob\n");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  int lines = 0;
+  for (const char *p = r.out; *p; p++) lines += *p == '\n';
+  cr_assert_eq(lines, 2, "%s", r.out);
+  cr_assert_eq(strncmp(r.out, "{\"id\": \"acme\", ", 15), 0, "%s", r.out);
+  run_free(&r);
+}
+
+Test(interp, writes_a_text_report) {
+  Run r;
+  memset(&r, 0, sizeof r);
+  r.format = 0;
+  run_opts(&r, SCHEMA "rule staffed \"Staffed\"\n  require count(p in person) > 2 otherwise \"only {count(p in person)}\"\n",
+           FACTS);
+  cr_assert_eq(r.status, 1);
+  cr_assert_str_eq(r.out,
+                   "Partner acme (Acme), as of 2021-10-01\n\n"
+                   "  M: NOT MET\n"
+                   "    [NOT MET] Staffed (staffed)\n"
+                   "              - only 2\n\n"
+                   "1 partner evaluated; 1 with a rule not met.\n");
+  run_free(&r);
+}
+
+/* ---- limits ---------------------------------------------------------------------------------------------- */
+
+Test(interp, stops_at_the_instruction_budget_naming_the_limit) {
+  Run r;
+  memset(&r, 0, sizeof r);
+  r.format = 1;
+  r.max_steps = 100;
+  run_opts(&r, SCHEMA "rule loop \"Loop\"\n  require count(a in sale, b in sale, c in sale, d in sale) > 0\n", FACTS);
+  cr_assert_eq(r.status, 2);
+  cr_assert_str_eq(r.out, "");
+  cr_assert_not_null(strstr(r.err, "partner 'acme', rule 'loop': instruction budget exhausted (raise it with --max-steps N)"),
+                     "%s", r.err);
+  run_free(&r);
+}
+
+Test(interp, runs_within_a_budget_just_large_enough) {
+  Run r;
+  memset(&r, 0, sizeof r);
+  r.format = 1;
+  r.max_steps = 30;
+  run_opts(&r, SCHEMA "rule tiny \"Tiny\"\n  require true\n", FACTS);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  run_free(&r);
+}
+
+Test(interp, stops_at_the_memory_cap_naming_the_limit) {
+  /* 100 people with long names: 10000 interpolated texts of 200 bytes. */
+  char *facts = malloc(64 * 1024);
+  cr_assert_not_null(facts);
+  size_t n = (size_t)sprintf(facts, "as-of 2021-10-01\npartner acme\n");
+  for (int i = 0; i < 100; i++)
+    n += (size_t)sprintf(facts + n, "  person p%d \"%0100d\"\n", i, i);
+  Run r;
+  memset(&r, 0, sizeof r);
+  r.format = 1;
+  r.max_memory = 1 << 20;
+  run_opts(&r, SCHEMA "rule mem \"Memory\"\n  require count(a in person, b in person where \"{a.name}{b.name}\" = \"x\") = 0\n",
+           facts);
+  cr_assert_eq(r.status, 2);
+  cr_assert_str_eq(r.out, "");
+  cr_assert_not_null(strstr(r.err, "partner 'acme', rule 'mem': memory cap of 1 MiB per partner reached "
+                                   "(raise it with --max-memory MIB)"),
+                     "%s", r.err);
+  run_free(&r);
+  free(facts);
+}
+
+Test(interp, stops_after_a_run_time_error_without_evaluating_later_partners) {
+  Run r;
+  run(&r, SCHEMA "rule div \"Div\"\n  require 10 / count(p in person) > 0\n",
+      "as-of 2021-10-01\npartner acme\n  person ann\npartner beta\n");
+  cr_assert_eq(r.status, 2);
+  cr_assert_str_eq(r.out, "");
+  cr_assert_not_null(strstr(r.err, ":4:1: error: partner 'beta', rule 'div': division by zero (interp.spec:8:14)\n"),
+                     "%s", r.err);
+  run_free(&r);
+}
