@@ -10,6 +10,12 @@
 # Knobs: BENCH_SEED (1), BENCH_RUNS (5 runs a figure), BENCH_RUNS_BIG (3, for
 # the 100k file), BENCH_STRICT=1 (exit 1 when a target is missed).
 
+# Wherever the Makefile includes this file: the same defaults as the Makefile's,
+# and the Makefile's default goal stays its own.
+BUILD ?= build
+BIN   ?= bin
+BENCH_SAVED_GOAL := $(.DEFAULT_GOAL)
+
 BENCH_DIR    := $(BUILD)/bench
 BENCH_SEED   ?= 1
 BENCH_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -Wpedantic
@@ -33,3 +39,4 @@ bench-profile: all $(BENCH_DIR)/p100000-s$(BENCH_SEED).facts
 	BIN=$(BIN) BENCH_DIR=$(BENCH_DIR) BENCH_SEED=$(BENCH_SEED) sh bench/profile.sh
 
 .PHONY: bench bench-profile
+.DEFAULT_GOAL := $(BENCH_SAVED_GOAL)

@@ -38,6 +38,7 @@ typedef enum {
   N_AND, N_OR,   /* a, b */
   N_IF,          /* a: cond, b: then, c: else */
   N_SETLIT,      /* list: N_WORD items */
+  N_SETCOMP,     /* {b for binders in list where a}: the set of the words b */
   N_LADDER_FROM, /* s: ladder name, s2: first word */
   N_INTERP,      /* list: pieces (N_TEXT or expressions) */
   N_EXISTS, N_NO, N_EVERY, N_COUNT, N_SUM, N_MIN, N_MAX,

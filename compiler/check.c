@@ -480,6 +480,18 @@ static int check_expr(Ctx *x, Scope *sc, SpcNode *n) {
     break;
   }
   case N_SETLIT: r = set(n, TY_SET, -1); break;
+  case N_SETCOMP: {
+    bool ok;
+    Scope *inner = bind(x, sc, &n->list, &ok);
+    if (n->a) {
+      int tw = check_expr(x, inner, n->a);
+      want(x, n->a, tw, TY_BOOL, "the 'where' condition");
+    }
+    int tb = check_expr(x, inner, n->b);
+    want(x, n->b, tb, TY_WORD, "each element of a set");
+    r = set(n, ok && tb == TY_WORD ? TY_SET : TY_ERR, -1);
+    break;
+  }
   case N_LADDER_FROM: {
     SpcNode tmp = *n;
     SpcSym *s = lookup(x, NULL, &tmp);

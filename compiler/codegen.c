@@ -474,6 +474,28 @@ static void gen_quant(Gen *G, SpcNode *n) {
   G->nlocals = mark;
 }
 
+/* {E for x in K where C}: collect the words, then sort them into a set. */
+static void gen_setcomp(Gen *G, SpcNode *n) {
+  int mark = G->nlocals;
+  int list = local_new(G);
+  G->cur = n->loc;
+  op_l(G, OP_SEQ_NEW, list);
+  Loops L;
+  loops_open(G, &n->list, n->a, &L);
+  if (n->a) {
+    gen_expr(G, n->a);
+    op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
+  }
+  gen_expr(G, n->b);
+  op_l(G, OP_SEQ_ADD, list);
+  loops_close(G, &L, false);
+  G->cur = n->loc;
+  op_l(G, OP_LOAD, list);
+  op(G, OP_BUILTIN);
+  byte(G, BI_SET_OF);
+  G->nlocals = mark;
+}
+
 static void gen_distinct(Gen *G, SpcNode *n) {
   int mark = G->nlocals;
   int lists[16];
@@ -770,6 +792,7 @@ static void gen_node(Gen *G, SpcNode *n) {
     gen_quant(G, n);
     break;
   case N_DISTINCT: gen_distinct(G, n); break;
+  case N_SETCOMP: gen_setcomp(G, n); break;
   case N_AS_OF:
     gen_expr(G, n->b);
     G->cur = n->loc;

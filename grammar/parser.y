@@ -315,6 +315,9 @@ primary
   | '{' words '}' {
       $$ = $2; $$->kind = N_SETLIT; $$->loc = L(P, @1);
     }
+  | '{' expr FOR binders opt_where '}' {
+      $$ = $4; $$->kind = N_SETCOMP; $$->loc = L(P, @1); $$->a = $5; $$->b = $2;
+    }
   | COUNT '(' binders opt_where ')' { $$ = $3; $$->kind = N_COUNT; $$->loc = L(P, @1); $$->a = $4; }
   | SUM '(' expr FOR binders opt_where ')' {
       $$ = $5; $$->kind = N_SUM; $$->loc = L(P, @1); $$->a = $6; $$->b = $3;

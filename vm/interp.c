@@ -101,6 +101,10 @@ static int cmp_bytes(const SvmStr *a, const SvmStr *b) {
   return r ? r : (a->len > b->len) - (a->len < b->len);
 }
 
+static int cmp_word_values(const void *a, const void *b) {
+  return cmp_bytes(((const SvmValue *)a)->u.str, ((const SvmValue *)b)->u.str);
+}
+
 static int cmp_i32(const void *a, const void *b) {
   int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
   return (x > y) - (x < y);
@@ -585,6 +589,25 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         res = (bi == BI_MIN) == (c <= 0) ? a[0] : a[1];
         break;
       }
+      case BI_SET_OF: {
+        NEED(a[0].tag == SVM_T_LIST || a[0].tag == SVM_T_SET, "set_of wants a list");
+        const SvmSeq *src = a[0].u.seq;
+        SvmSeq *set = svm_arena_alloc(vm->arena, sizeof *set);
+        SvmValue *v = svm_arena_alloc(vm->arena, sizeof *v * (src->n ? src->n : 1));
+        if (!set || !v) return nomem(vm);
+        for (uint32_t i = 0; i < src->n; i++) NEED(src->v[i].tag == SVM_T_WORD, "set_of wants words");
+        if (src->n) memcpy(v, src->v, sizeof *v * src->n);
+        qsort(v, src->n, sizeof *v, cmp_word_values);
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < src->n; i++)
+          if (m == 0 || !svm_str_eq(v[m - 1].u.str, v[i].u.str)) v[m++] = v[i];
+        set->n = set->cap = m;
+        set->v = v;
+        memset(&res, 0, sizeof res);
+        res.tag = SVM_T_SET;
+        res.u.seq = set;
+        break;
+      }
       case BI_SIZE:
         NEED(a[0].tag == SVM_T_SET || a[0].tag == SVM_T_LIST, "size wants a set");
         res = mk_int(a[0].u.seq->n);
@@ -598,8 +621,9 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       SvmValue t = POP();
       NEED(t.tag == SVM_T_TEXT || t.tag == SVM_T_WORD, "REASON wants a text");
       SvmSeq *dst = opc == OP_REASON ? &out->reasons : &mod->notices;
-      /* The same notice from several rules of a module is given once. */
-      if (opc == OP_NOTICE && set_has(dst, &t, false)) break;
+      /* A reason or notice is given once, however many facts or rules
+       * lead to it (a designation listed twice gives one reason). */
+      if (set_has(dst, &t, false)) break;
       if (!seq_push(vm->arena, dst, t)) return nomem(vm);
       break;
     }
