@@ -35,7 +35,7 @@ if command -v perf >/dev/null 2>&1 &&
     if [ -s "$F10" ]; then
       echo
       echo "== perf: inclusive times (DWARF call graphs), the 10k file"
-      perf record -q -F 299 --call-graph dwarf,16384 -o "$B/perf-cg.data" -- \
+      perf record -q -F 2999 --call-graph dwarf,16384 -o "$B/perf-cg.data" -- \
         "$BIN/specvm" --format jsonl "$B/profile.bc" "$F10" >/dev/null 2>&1
       perf report -i "$B/perf-cg.data" --stdio --children --sort symbol \
         --percent-limit 2 -g none 2>/dev/null | grep -v '^#' | grep -v '^$'

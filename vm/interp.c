@@ -318,16 +318,16 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
 #define POP() (*--sp)
 #define PUSH(v) (*sp++ = (v))
 #define TOP (sp[-1])
-#define NEED(cond, what) do { if (!(cond)) { vm->pc = pc; return type_error(vm, what); } } while (0)
+#define NEED(cond, what) do { if (!(cond)) return vm->pc = at, type_error(vm, what); } while (0)
+  /* The budget is charged where code can repeat -- jumps and loop steps --
+   * since straight-line code between them is bounded by the rule's length. */
+#define CHARGE(n) do { if (vm->steps_left < (n)) return vm->pc = at, fail(vm, SVM_ELIMIT, \
+    "instruction budget exhausted (raise it with --max-steps N)", NULL, NULL); vm->steps_left -= (n); } while (0)
   for (;;) {
     assert(pc >= r->entry && pc < r->end);
-    if (vm->steps_left-- == 0) {
-      vm->pc = pc;
-      return fail(vm, SVM_ELIMIT, "instruction budget exhausted (raise it with --max-steps N)", NULL, NULL);
-    }
+    const uint32_t at = pc;    /* this instruction, for error messages */
     const uint8_t *ins = &code[pc];
     int opc = ins[0];
-    vm->pc = pc;
     pc += vm->width[opc];
     switch (opc) {
     case OP_PUSH_TRUE: PUSH(mk_bool(true)); break;
@@ -344,7 +344,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       break;
     case OP_NEG:
       NEED(TOP.tag == SVM_T_INT, "NEG wants an integer");
-      if (TOP.u.i == INT64_MIN) return fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+      if (TOP.u.i == INT64_MIN) return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
       TOP.u.i = -TOP.u.i;
       break;
     case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: {
@@ -358,29 +358,29 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         case OP_SUB: ovf = __builtin_sub_overflow(x, y, &z); break;
         case OP_MUL: ovf = __builtin_mul_overflow(x, y, &z); break;
         default:
-          if (y == 0) return fail(vm, SVM_ERUNTIME, "division by zero", NULL, NULL);
+          if (y == 0) return vm->pc = at, fail(vm, SVM_ERUNTIME, "division by zero", NULL, NULL);
           if (x == INT64_MIN && y == -1) { ovf = true; break; }
           z = opc == OP_DIV ? x / y : x % y;
         }
-        if (ovf) return fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+        if (ovf) return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
         r2 = mk_int(z);
       } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DUR && (opc == OP_ADD || opc == OP_SUB)) {
         int64_t s = opc == OP_ADD ? 1 : -1;
         int32_t d;
         if (!svm_date_add(a.u.date, s * b.u.dur.months, s * b.u.dur.days, &d))
-          return fail(vm, SVM_ERUNTIME, "date out of range (years 1 to 9999)", NULL, NULL);
+          return vm->pc = at, fail(vm, SVM_ERUNTIME, "date out of range (years 1 to 9999)", NULL, NULL);
         r2 = mk_date(d);
       } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DATE && opc == OP_SUB) {
         r2 = mk_int((int64_t)a.u.date - (int64_t)b.u.date);
       } else if (a.tag == SVM_T_DUR && b.tag == SVM_T_DUR && opc == OP_ADD) {
         int64_t m = (int64_t)a.u.dur.months + b.u.dur.months, dd = (int64_t)a.u.dur.days + b.u.dur.days;
         if (m > INT32_MAX || m < INT32_MIN || dd > INT32_MAX || dd < INT32_MIN)
-          return fail(vm, SVM_ERUNTIME, "duration overflow", NULL, NULL);
+          return vm->pc = at, fail(vm, SVM_ERUNTIME, "duration overflow", NULL, NULL);
         r2 = a;
         r2.u.dur.months = (int32_t)m;
         r2.u.dur.days = (int32_t)dd;
       } else {
-        return type_error(vm, "arithmetic on these operand types");
+        return vm->pc = at, type_error(vm, "arithmetic on these operand types");
       }
       PUSH(r2);
       break;
@@ -401,11 +401,17 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       PUSH(mk_bool(set_has(s.u.seq, &x, s.tag == SVM_T_SET)));
       break;
     }
-    case OP_JUMP: pc = RD32(ins + 1); break;
+    case OP_JUMP:
+      CHARGE(1);
+      pc = RD32(ins + 1);
+      break;
     case OP_JUMP_IF_FALSE: case OP_JUMP_IF_TRUE: {
       SvmValue c = POP();
       NEED(c.tag == SVM_T_BOOL, "conditional jump wants a bool");
-      if (c.u.b == (opc == OP_JUMP_IF_TRUE)) pc = RD32(ins + 1);
+      if (c.u.b == (opc == OP_JUMP_IF_TRUE)) {
+        CHARGE(1);
+        pc = RD32(ins + 1);
+      }
       break;
     }
     case OP_ITER_RESET:
@@ -413,6 +419,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       locals[ins[1]].u.i = -1;
       break;
     case OP_NEXT_FACT: {
+      CHARGE(1);
       uint32_t k = RD16(ins + 1);
       SvmValue *cur = &locals[ins[3]];
       NEED(cur->tag == SVM_T_NONE || (cur->tag == SVM_T_FACT && cur->aux == k), "NEXT_FACT cursor");
@@ -433,6 +440,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       break;
     }
     case OP_NEXT_BY: {
+      CHARGE(1);
       uint32_t k = RD16(ins + 1), f = ins[3];
       SvmValue *cur = &locals[ins[4]];
       const SvmValue *key = &locals[ins[5]];
@@ -442,7 +450,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEED(key->tag == SVM_T_FACT && key->aux == t && key->u.fact >= 0 && key->u.fact < vm->pa->tables[t].n,
            "NEXT_BY wants a fact of the kind referred to");
       RefIndex *ix = ref_index(vm, k, f);
-      if (!ix) return nomem(vm);
+      if (!ix) return vm->pc = at, nomem(vm);
       uint32_t lo = ix->off[key->u.fact], hi = ix->off[key->u.fact + 1];
       if (cur->tag == SVM_T_FACT) {
         /* The cursor is the fact itself: resume after it (items ascend). */
@@ -477,7 +485,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     }
     case OP_SEQ_NEW: {
       SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
-      if (!s) return nomem(vm);
+      if (!s) return vm->pc = at, nomem(vm);
       memset(s, 0, sizeof *s);
       memset(&locals[ins[1]], 0, sizeof locals[0]);
       locals[ins[1]].tag = SVM_T_LIST;
@@ -487,10 +495,11 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     case OP_SEQ_ADD: {
       SvmValue v = POP();
       NEED(locals[ins[1]].tag == SVM_T_LIST, "SEQ_ADD wants a list");
-      if (!seq_push(vm->arena, (SvmSeq *)locals[ins[1]].u.seq, v)) return nomem(vm);
+      if (!seq_push(vm->arena, (SvmSeq *)locals[ins[1]].u.seq, v)) return vm->pc = at, nomem(vm);
       break;
     }
     case OP_NEXT_ELEM: {
+      CHARGE(1);
       SvmValue *lst = &locals[ins[1]], *cur = &locals[ins[2]];
       NEED(lst->tag == SVM_T_LIST || lst->tag == SVM_T_SET, "NEXT_ELEM wants a list");
       NEED(cur->tag == SVM_T_NONE || cur->tag == SVM_T_INT, "NEXT_ELEM cursor");
@@ -505,15 +514,15 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       break;
     }
     case OP_DAYS: {
-      if (!named_days(vm)) return nomem(vm);
+      if (!named_days(vm)) return vm->pc = at, nomem(vm);
       const SvmSeq *all = vm->days;
       SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
-      if (!s) return nomem(vm);
+      if (!s) return vm->pc = at, nomem(vm);
       memset(s, 0, sizeof *s);
-      if (!seq_push(vm->arena, s, mk_date(vm->today))) return nomem(vm);
+      if (!seq_push(vm->arena, s, mk_date(vm->today))) return vm->pc = at, nomem(vm);
       for (uint32_t i = all->n; i-- > 0;)
-        if (all->v[i].u.date < vm->today && !seq_push(vm->arena, s, all->v[i])) return nomem(vm);
-      if (vm->today != SVM_DAWN && !seq_push(vm->arena, s, mk_date(SVM_DAWN))) return nomem(vm);
+        if (all->v[i].u.date < vm->today && !seq_push(vm->arena, s, all->v[i])) return vm->pc = at, nomem(vm);
+      if (vm->today != SVM_DAWN && !seq_push(vm->arena, s, mk_date(SVM_DAWN))) return vm->pc = at, nomem(vm);
       memset(&locals[ins[1]], 0, sizeof locals[0]);
       locals[ins[1]].tag = SVM_T_LIST;
       locals[ins[1]].u.seq = s;
@@ -522,7 +531,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     case OP_ENTER_DATE: {
       SvmValue d = POP();
       NEED(d.tag == SVM_T_DATE, "ENTER_DATE wants a date");
-      if (vm->ndates >= SVM_MAX_DATE_DEPTH) return fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
+      if (vm->ndates >= SVM_MAX_DATE_DEPTH) return vm->pc = at, fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
       vm->dates[vm->ndates++] = vm->today;
       vm->today = d.u.date;
       break;
@@ -545,7 +554,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       SvmBuf b = {NULL, 0, 0, vm->arena, false};
       for (int i = 0; i < n; i++) svm_value_text(&b, p, vm->pa, &sp[i]);
       SvmStr *s = b.fail ? NULL : svm_arena_alloc(vm->arena, sizeof *s + b.n + 1);
-      if (!s) return nomem(vm);
+      if (!s) return vm->pc = at, nomem(vm);
       s->len = (uint32_t)b.n;
       if (b.n) memcpy(s->s, b.s, b.n);
       s->s[b.n] = '\0';
@@ -567,7 +576,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       case BI_YEAR: case BI_MONTH: case BI_DAY: {
         NEED(a[0].tag == SVM_T_DATE, "year/month/day want a date");
         if (a[0].u.date == SVM_DAWN || a[0].u.date == SVM_NEVER)
-          return fail(vm, SVM_ERUNTIME, "year(), month() and day() need a calendar date, not dawn or never", NULL, NULL);
+          return vm->pc = at, fail(vm, SVM_ERUNTIME, "year(), month() and day() need a calendar date, not dawn or never", NULL, NULL);
         int y, m, d;
         svm_date_to_ymd(a[0].u.date, &y, &m, &d);
         res = mk_int(bi == BI_YEAR ? y : bi == BI_MONTH ? m : d);
@@ -577,7 +586,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         NEED(a[0].tag == SVM_T_INT && a[1].tag == SVM_T_INT && a[2].tag == SVM_T_INT, "date() wants integers");
         int64_t y = a[0].u.i, m = a[1].u.i, d = a[2].u.i;
         if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
-          return fail(vm, SVM_ERUNTIME, "date(): no such date", NULL, NULL);
+          return vm->pc = at, fail(vm, SVM_ERUNTIME, "date(): no such date", NULL, NULL);
         int dim = svm_days_in_month((int)y, (int)m);
         res = mk_date(svm_date_from_ymd((int)y, (int)m, d > dim ? dim : (int)d));
         break;
@@ -594,7 +603,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         const SvmSeq *src = a[0].u.seq;
         SvmSeq *set = svm_arena_alloc(vm->arena, sizeof *set);
         SvmValue *v = svm_arena_alloc(vm->arena, sizeof *v * (src->n ? src->n : 1));
-        if (!set || !v) return nomem(vm);
+        if (!set || !v) return vm->pc = at, nomem(vm);
         for (uint32_t i = 0; i < src->n; i++) NEED(src->v[i].tag == SVM_T_WORD, "set_of wants words");
         if (src->n) memcpy(v, src->v, sizeof *v * src->n);
         qsort(v, src->n, sizeof *v, cmp_word_values);
@@ -612,7 +621,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         NEED(a[0].tag == SVM_T_SET || a[0].tag == SVM_T_LIST, "size wants a set");
         res = mk_int(a[0].u.seq->n);
         break;
-      default: return type_error(vm, "unknown builtin");
+      default: return vm->pc = at, type_error(vm, "unknown builtin");
       }
       PUSH(res);
       break;
@@ -624,7 +633,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       /* A reason or notice is given once, however many facts or rules
        * lead to it (a designation listed twice gives one reason). */
       if (set_has(dst, &t, false)) break;
-      if (!seq_push(vm->arena, dst, t)) return nomem(vm);
+      if (!seq_push(vm->arena, dst, t)) return vm->pc = at, nomem(vm);
       break;
     }
     case OP_MET: out->verdict = SVM_MET; out->reasons.n = 0; return SVM_OK;
@@ -637,13 +646,14 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       return SVM_OK;
     }
     default:
-      return type_error(vm, "unknown opcode");
+      return vm->pc = at, type_error(vm, "unknown opcode");
     }
   }
 #undef POP
 #undef PUSH
 #undef TOP
 #undef NEED
+#undef CHARGE
 }
 
 /* Memory ran out before any rule started. */

@@ -46,6 +46,9 @@ static bool parse_u64(const char *s, uint64_t *out) {
 int main(int argc, char **argv) {
   /* A closed output pipe must end the run quietly, not kill it mid-write. */
   signal(SIGPIPE, SIG_IGN);
+  /* Reports are written in many small pieces: a large buffer keeps that cheap. */
+  static char outbuf[1 << 16];
+  setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
   SvmRunOptions o;
   memset(&o, 0, sizeof o);
   o.out = stdout;
