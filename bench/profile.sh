@@ -4,8 +4,9 @@
 # Profiles bin/specvm with both standard modules (examples/both.spec), jsonl
 # output, on the 100k-partner file of `make bench`:
 #   - with perf: a flat profile of the 100k run (perf record, no call graph:
-#     the data stays small), then a profile with callers (DWARF call graphs)
-#     of the 10k run, inclusive ("children") times;
+#     the data stays small), the same for the check-only module
+#     (bench/norules.spec: loading and validating alone), then a profile with
+#     callers (DWARF call graphs) of the 10k run, inclusive ("children") times;
 #   - without perf: specvm rebuilt with -pg into build/bench/pg/, and gprof's
 #     flat profile and call graph.
 # The report goes to build/bench/profile.txt; summarise it in the "Where the
@@ -22,6 +23,7 @@ OUT=$B/profile.txt
 
 [ -s "$F" ] || { echo "profile: no $F: run make bench first" >&2; exit 2; }
 "$BIN/specc" "$SPEC" -o "$B/profile.bc" || exit 2
+"$BIN/specc" bench/norules.spec -o "$B/profile-norules.bc" || exit 2
 
 if command -v perf >/dev/null 2>&1 &&
   perf record -q -o "$B/perf.probe" -- true >/dev/null 2>&1; then
@@ -30,6 +32,12 @@ if command -v perf >/dev/null 2>&1 &&
     echo "== perf: flat profile, $BIN/specvm --format jsonl $SPEC $F"
     perf record -q -F 499 -o "$B/perf.data" -- \
       "$BIN/specvm" --format jsonl "$B/profile.bc" "$F" >/dev/null 2>&1
+    perf report -i "$B/perf.data" --stdio --no-children --sort symbol \
+      --percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$'
+    echo
+    echo "== perf: flat profile, check only: $BIN/specvm --format jsonl bench/norules.spec $F"
+    perf record -q -F 499 -o "$B/perf.data" -- \
+      "$BIN/specvm" --format jsonl "$B/profile-norules.bc" "$F" >/dev/null 2>&1
     perf report -i "$B/perf.data" --stdio --no-children --sort symbol \
       --percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$'
     if [ -s "$F10" ]; then

@@ -16,7 +16,8 @@
 # bench/RESULTS.md between its "bench:begin" and "bench:end" markers.
 #
 # Environment: BIN (bin), BENCH_DIR (build/bench), BENCH_SEED (1),
-# BENCH_RUNS (5), BENCH_RUNS_BIG (3, for 100k partners), BENCH_BUDGET (30:
+# BENCH_RUNS (5), BENCH_RUNS_BIG (3, for 100k partners), BENCH_RUNS_FLOOR (9,
+# for wc and cat: they take milliseconds, so noise needs more runs), BENCH_BUDGET (30:
 # no further repeats of a figure once its runs add up to that many seconds),
 # BENCH_DEADLINE (480: past that many seconds every figure is a single run,
 # and a figure no target needs is skipped if its estimate would run past it,
@@ -32,6 +33,7 @@ B=${BENCH_DIR:-build/bench}
 SEED=${BENCH_SEED:-1}
 RUNS=${BENCH_RUNS:-5}
 RUNS_BIG=${BENCH_RUNS_BIG:-3}
+RUNS_FLOOR=${BENCH_RUNS_FLOOR:-9}
 BUDGET=${BENCH_BUDGET:-30}
 DEADLINE=${BENCH_DEADLINE:-480}
 RECORD=${BENCH_RECORD:-1}
@@ -44,7 +46,7 @@ TIMEIT=$B/timeit
 START=$(date +%s)
 
 die() { echo "bench: $*" >&2; exit 2; }
-[ -x "$SPECC" ] && [ -x "$SPECVM" ] || die "no $SPECC / $SPECVM: run make first"
+if [ ! -x "$SPECC" ] || [ ! -x "$SPECVM" ]; then die "no $SPECC / $SPECVM: run make first"; fi
 mkdir -p "$B" || die "cannot create $B"
 for t in gen timeit maxrss; do
   [ -x "$B/$t" ] || ${CC:-cc} -std=c11 -O2 -o "$B/$t" "bench/$t.c" || die "cannot build $B/$t"
@@ -53,6 +55,7 @@ done
 OUT=$B/results.md
 : >"$OUT"
 say() { printf '%s\n' "$*" | tee -a "$OUT"; }
+# shellcheck disable=SC2059 # row FORMAT ARG...: a table row
 row() { printf "$@" | tee -a "$OUT"; }
 calc() { awk "BEGIN { printf \"$1\", ($2) }" 2>/dev/null || echo "?"; }
 sec() { if [ -n "$1" ]; then calc %.4f "$1"; else echo error; fi; }
@@ -62,7 +65,8 @@ for n in $SIZES; do
   f=$(facts "$n")
   if [ ! -s "$f" ]; then
     echo "bench: generating $f" >&2
-    "$B/gen" --partners "$n" --seed "$SEED" >"$f.tmp" && mv "$f.tmp" "$f" || die "gen failed"
+    "$B/gen" --partners "$n" --seed "$SEED" >"$f.tmp" || die "gen failed"
+    mv "$f.tmp" "$f" || die "cannot write $f"
   fi
 done
 EMPTY=$B/empty.facts
@@ -89,7 +93,7 @@ if command -v mawk >/dev/null 2>&1; then
   AWK=mawk
   awk_name="mawk ($(mawk -W version 2>&1 | head -1))"
 else
-  AWK=awk
+  AWK="awk"
   awk_name="awk ($(awk --version 2>/dev/null | head -1 || echo unknown))"
 fi
 if [ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1; then
@@ -103,7 +107,7 @@ fi
 say "### Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
 say ""
 say "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(uname -sr)"
-say "- command: \`make bench\` (seed $SEED; each figure the median of $RUNS runs, $RUNS_BIG on the 100k file; MB = 10^6 bytes)"
+say "- command: \`make bench\` (seed $SEED; each figure the median of $RUNS runs, $RUNS_BIG on the 100k file, $RUNS_FLOOR for wc and cat; MB = 10^6 bytes)"
 say "- awk: $awk_name; peak memory: $rss_name"
 say ""
 
@@ -148,8 +152,9 @@ for n in $SIZES; do
   eval "BYTES_$n=$bytes"
   lines=$(wc -l <"$f" | tr -d ' ')
   r=$(runs_for "$n")
-  tm "$r" wc -l "$f"; twc=$T
-  tm "$r" cat "$f"; tcat=$T
+  tm "$RUNS_FLOOR" wc -l "$f"; twc=$T
+  tm "$RUNS_FLOOR" cat "$f"; tcat=$T
+  # shellcheck disable=SC2016 # the awk program, not shell
   tm "$r" "$AWK" '{ sub(/#.*/, ""); if (NF) n[$1]++ }' "$f"; tawk=$T
   eval "WC_$n=$twc; AWK_$n=$tawk"
   row '| %-9s | %8s | %9s | %8s | %9s | %8s | %9s | %8s | %9s | %8s |\n' "$n" \
@@ -243,7 +248,7 @@ for name in norules both express_uc premier_integrator; do
   has "$name" || continue
   for fmt in jsonl text; do
     eval "t0=\${T0_${name}_$fmt:-}; t10=\${T_${name}_${fmt}_10000:-}; t100=\${T_${name}_${fmt}_100000:-}"
-    [ -n "$t0" ] && [ -n "$t10" ] && [ -n "$t100" ] || continue
+    if [ -z "$t0" ] || [ -z "$t10" ] || [ -z "$t100" ]; then continue; fi
     row '| %-20s | %-6s | %9s |\n' "$name" "$fmt" "$(calc %.2f "($t100-$t0)/($t10-$t0)")"
   done
 done

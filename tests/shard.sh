@@ -47,7 +47,7 @@ if ! parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
 fi
 
 # ---- the generator, the rules, the facts -------------------------------------------
-if [ ! -x "$GEN" ] || [ bench/gen.c -nt "$GEN" ]; then
+if [ ! -x "$GEN" ] || [ -n "$(find bench/gen.c -newer "$GEN")" ]; then
   mkdir -p build/bench
   ${CC:-cc} -O2 -o "$GEN" bench/gen.c || { bad "cannot build $GEN"; finish; }
 fi

@@ -662,38 +662,40 @@ Test(check, rejects_a_chain_of_20000_definitions_without_exhausting_the_stack) {
 
 /* ---- imports ------------------------------------------------------------------------------------- */
 
-typedef struct {
+/* The temporary folder of a test with imports: made by .init, removed by
+ * .fini (which runs even when an assertion fails). */
+static struct {
   char dir[64];
   char paths[8][128];
   int n;
-} TmpDir;
+} tmp;
 
-static void tmpdir_new(TmpDir *t) {
-  memset(t, 0, sizeof *t);
-  strcpy(t->dir, "/tmp/test_check_XXXXXX");
-  cr_assert_not_null(mkdtemp(t->dir));
+static void tmp_init(void) {
+  memset(&tmp, 0, sizeof tmp);
+  strcpy(tmp.dir, "/tmp/test_check_XXXXXX");
+  cr_assert_not_null(mkdtemp(tmp.dir));
 }
 
-static void tmpdir_put(TmpDir *t, const char *name, const char *text) {
-  cr_assert_lt(t->n, 8);
+static void tmp_fini(void) {
+  for (int i = 0; i < tmp.n; i++) unlink(tmp.paths[i]);
+  rmdir(tmp.dir);
+}
+
+static void tmp_put(const char *name, const char *text) {
+  cr_assert_lt(tmp.n, 8);
   char path[128];
-  snprintf(path, sizeof path, "%s/%s", t->dir, name);
-  memcpy(t->paths[t->n++], path, sizeof path);
+  snprintf(path, sizeof path, "%s/%s", tmp.dir, name);
+  memcpy(tmp.paths[tmp.n++], path, sizeof path);
   FILE *f = fopen(path, "w");
   cr_assert_not_null(f);
   fputs(text, f);
   fclose(f);
 }
 
-static void tmpdir_free(TmpDir *t) {
-  for (int i = 0; i < t->n; i++) unlink(t->paths[i]);
-  rmdir(t->dir);
-}
-
 /* Compiles src as if it were the file main.spec of the temporary folder. */
-static void compile_in(Comp *c, TmpDir *t, const char *src) {
+static void compile_in(Comp *c, const char *src) {
   char name[128];
-  snprintf(name, sizeof name, "%s/main.spec", t->dir);
+  snprintf(name, sizeof name, "%s/main.spec", tmp.dir);
   compile_as(c, name, src);
 }
 
@@ -716,65 +718,50 @@ Test(check, reports_a_module_that_imports_itself) {
   comp_free(&c);
 }
 
-Test(check, finds_an_imported_module_next_to_the_importing_file) {
-  TmpDir t;
-  tmpdir_new(&t);
-  tmpdir_put(&t, "lib.spec", "module lib\nfact person(id: word key)\ndef adult(p: person) = true\n");
+Test(check, finds_an_imported_module_next_to_the_importing_file, .init = tmp_init, .fini = tmp_fini) {
+  tmp_put("lib.spec", "module lib\nfact person(id: word key)\ndef adult(p: person) = true\n");
   Comp c;
-  compile_in(&c, &t, "module main\nimport lib\nrule r \"t\"\n  require exists p in person where adult(p)\n");
+  compile_in(&c, "module main\nimport lib\nrule r \"t\"\n  require exists p in person where adult(p)\n");
   expect_ok(&c);
   cr_assert_eq(c.d->n, 0, "%s", c.listing);
   comp_free(&c);
-  tmpdir_free(&t);
 }
 
-Test(check, rejects_a_name_from_a_module_that_is_not_imported) {
-  TmpDir t;
-  tmpdir_new(&t);
-  tmpdir_put(&t, "liba.spec", "module liba\ndef la = lb\n");
-  tmpdir_put(&t, "libb.spec", "module libb\ndef lb = 2\n");
+Test(check, rejects_a_name_from_a_module_that_is_not_imported, .init = tmp_init, .fini = tmp_fini) {
+  tmp_put("liba.spec", "module liba\ndef la = lb\n");
+  tmp_put("libb.spec", "module libb\ndef lb = 2\n");
   Comp c;
-  compile_in(&c, &t, "module main\nimport liba\nimport libb\nrule r \"t\"\n  require la = lb\n");
+  compile_in(&c, "module main\nimport liba\nimport libb\nrule r \"t\"\n  require la = lb\n");
   expect_error(&c, 2, 10, "'lb' is defined in module 'libb', which this module does not import");
   cr_assert_str_eq(base(c.d->v[0].file), "liba.spec");
   comp_free(&c);
-  tmpdir_free(&t);
 }
 
-Test(check, rejects_an_import_cycle) {
-  TmpDir t;
-  tmpdir_new(&t);
-  tmpdir_put(&t, "alpha.spec", "module alpha\nimport beta\n");
-  tmpdir_put(&t, "beta.spec", "module beta\nimport alpha\n");
+Test(check, rejects_an_import_cycle, .init = tmp_init, .fini = tmp_fini) {
+  tmp_put("alpha.spec", "module alpha\nimport beta\n");
+  tmp_put("beta.spec", "module beta\nimport alpha\n");
   Comp c;
-  compile_in(&c, &t, "module main\nimport alpha\nrule r \"t\"\n  require true\n");
+  compile_in(&c, "module main\nimport alpha\nrule r \"t\"\n  require true\n");
   expect_error(&c, 2, 8, "import cycle: 'beta' imports 'alpha', which imports it back");
   cr_assert_str_eq(base(c.d->v[0].file), "beta.spec");
   comp_free(&c);
-  tmpdir_free(&t);
 }
 
-Test(check, rejects_a_file_that_declares_another_module) {
-  TmpDir t;
-  tmpdir_new(&t);
-  tmpdir_put(&t, "lib.spec", "module other\n");
+Test(check, rejects_a_file_that_declares_another_module, .init = tmp_init, .fini = tmp_fini) {
+  tmp_put("lib.spec", "module other\n");
   Comp c;
-  compile_in(&c, &t, "module main\nimport lib\nrule r \"t\"\n  require true\n");
+  compile_in(&c, "module main\nimport lib\nrule r \"t\"\n  require true\n");
   char msg[256];
-  snprintf(msg, sizeof msg, "file %s/lib.spec declares module 'other'; expected 'lib'", t.dir);
+  snprintf(msg, sizeof msg, "file %s/lib.spec declares module 'other'; expected 'lib'", tmp.dir);
   expect_error(&c, 1, 8, msg);
   comp_free(&c);
-  tmpdir_free(&t);
 }
 
-Test(check, reports_syntax_errors_of_an_imported_module_in_that_file) {
-  TmpDir t;
-  tmpdir_new(&t);
-  tmpdir_put(&t, "lib.spec", "module lib\ndef x = 1 2\n");
+Test(check, reports_syntax_errors_of_an_imported_module_in_that_file, .init = tmp_init, .fini = tmp_fini) {
+  tmp_put("lib.spec", "module lib\ndef x = 1 2\n");
   Comp c;
-  compile_in(&c, &t, "module main\nimport lib\nrule r \"t\"\n  require true\n");
+  compile_in(&c, "module main\nimport lib\nrule r \"t\"\n  require true\n");
   expect_error(&c, 2, 11, "syntax error, unexpected INT");
   cr_assert_str_eq(base(c.d->v[0].file), "lib.spec");
   comp_free(&c);
-  tmpdir_free(&t);
 }

@@ -10,6 +10,7 @@
  * the end; jsonl streams each partner as soon as it is evaluated.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -98,6 +99,226 @@ static bool copy_out(FILE *from, FILE *to) {
   return !ferror(from);
 }
 
+/* ---- --jobs N: evaluation on N threads ----------------------------------------
+ *
+ * Partner blocks are independent, so workers evaluate them in parallel while
+ * the main thread reads the next batch; each partner's report is rendered
+ * into its own buffer and the buffers are written in input order, so the
+ * output is byte for byte that of --jobs 1.  Batches are double-buffered:
+ * memory is two batches of partner arenas, whatever the file size.
+ */
+enum { BATCH = 64 };
+
+typedef struct {
+  SvmArena arena;
+  SvmPartner pa;
+  SvmStatus st;
+  SvmDiag d;
+  bool not_met;
+  FILE *mem;           /* open_memstream over buf */
+  char *buf;
+  size_t size;
+} Slot;
+
+typedef struct {
+  const SvmProgram *prog;
+  int32_t as_of;
+  SvmLimits lim;
+  SvmFormat fmt;
+  Slot *slots;         /* the batch being evaluated */
+  int n, next, done;
+  unsigned generation;
+  bool quit;
+  pthread_mutex_t mu;
+  pthread_cond_t go, finished;
+} Pool;
+
+static void eval_slot(Pool *pool, Slot *s) {
+  SvmResult res;
+  s->st = svm_eval(pool->prog, &s->pa, pool->as_of, &pool->lim, &res, &s->d);
+  rewind(s->mem);
+  if (s->st != SVM_OK) return;
+  s->not_met = res.any_not_met;
+  /* json: always rendered as the first partner; the writer adds the comma. */
+  svm_report_partner(s->mem, pool->fmt, pool->prog, &s->pa, &res, pool->as_of, true);
+  if (fflush(s->mem) != 0) {
+    s->st = SVM_ENOMEM;
+    svm_diag_set(&s->d, "", 0, 0, "out of memory while writing the report");
+  }
+}
+
+static void *worker(void *arg) {
+  Pool *pool = arg;
+  unsigned seen = 0;
+  pthread_mutex_lock(&pool->mu);
+  for (;;) {
+    while (!pool->quit && pool->generation == seen) pthread_cond_wait(&pool->go, &pool->mu);
+    if (pool->quit) break;
+    seen = pool->generation;
+    while (pool->next < pool->n) {
+      Slot *s = &pool->slots[pool->next++];
+      pthread_mutex_unlock(&pool->mu);
+      eval_slot(pool, s);
+      pthread_mutex_lock(&pool->mu);
+      if (++pool->done == pool->n) pthread_cond_signal(&pool->finished);
+    }
+  }
+  pthread_mutex_unlock(&pool->mu);
+  return NULL;
+}
+
+typedef struct {
+  SvmFactReader **readers;
+  int nreaders, cur;
+  ErrSink *sink;
+  bool fatal;          /* an I/O error or memory cap: stop */
+  SvmDiag d;
+} Source;
+
+/* Reads up to BATCH partners into b; stops adding once a fact error has been
+ * seen (nothing after it is evaluated, as with --jobs 1). */
+static int fill(Source *src, Slot *b) {
+  int n = 0;
+  while (n < BATCH && src->cur < src->nreaders && !src->fatal && src->sink->count == 0) {
+    Slot *s = &b[n];
+    svm_arena_reset(&s->arena);
+    memset(&s->pa, 0, sizeof s->pa);
+    int r = svm_facts_next(src->readers[src->cur], &s->arena, &s->pa, &src->d);
+    if (r == 0) { src->cur++; continue; }
+    if (r == -2) { src->fatal = true; break; }
+    if (r < 0 || src->sink->count) break;
+    n++;
+  }
+  return n;
+}
+
+/* Writes what the sequential loop would have written for one batch; returns
+ * false when the run must stop (error printed, *status set). */
+static bool write_batch(Slot *b, int n, FILE *out, FILE *err, SvmFormat fmt, bool *first, unsigned *partners,
+                        unsigned *not_met, int *status) {
+  for (int i = 0; i < n; i++) {
+    Slot *s = &b[i];
+    if (s->st != SVM_OK) {
+      print_diag(err, &s->d);
+      *status = 2;
+      return false;
+    }
+    long len = ftell(s->mem);
+    if (fmt == SVM_FMT_JSON && !*first) fputc(',', out);
+    if (len > 0) fwrite(s->buf, 1, (size_t)len, out);
+    *first = false;
+    (*partners)++;
+    if (s->not_met) (*not_met)++;
+    if (fmt == SVM_FMT_JSONL && (fflush(out) == EOF || ferror(out))) {
+      if (errno == EPIPE) { *status = *not_met ? 1 : 0; return false; }
+      fprintf(err, "specvm: cannot write the report: %s\n", strerror(errno));
+      *status = 2;
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The partner loop of svm_run on o->jobs threads.  Returns the exit status,
+ * or -1 to let svm_run finish (end of report, copy of held output). */
+static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, int jobs,
+                        SvmFactReader **readers, int nreaders, ErrSink *sink, FILE *out, FILE *err,
+                        unsigned *partners, unsigned *not_met) {
+  int status = 2;
+  Pool pool;
+  memset(&pool, 0, sizeof pool);
+  pool.prog = prog;
+  pool.as_of = as_of;
+  pool.lim = *lim;
+  pool.fmt = fmt;
+  pthread_mutex_init(&pool.mu, NULL);
+  pthread_cond_init(&pool.go, NULL);
+  pthread_cond_init(&pool.finished, NULL);
+  Slot *slots = calloc(2 * BATCH, sizeof *slots);
+  pthread_t *th = calloc((size_t)jobs, sizeof *th);
+  int started = 0;
+  if (!slots || !th) {
+    fprintf(err, "specvm: out of memory\n");
+    goto done;
+  }
+  for (int i = 0; i < 2 * BATCH; i++) {
+    svm_arena_init(&slots[i].arena, lim->max_memory);
+    slots[i].mem = open_memstream(&slots[i].buf, &slots[i].size);
+    if (!slots[i].mem) {
+      fprintf(err, "specvm: out of memory\n");
+      goto done;
+    }
+  }
+  for (; started < jobs; started++)
+    if (pthread_create(&th[started], NULL, worker, &pool) != 0) {
+      fprintf(err, "specvm: cannot start a thread\n");
+      goto done;
+    }
+  Source src = {readers, nreaders, 0, sink, false, {{0}, 0, 0, {0}}};
+  Slot *a = slots, *b = slots + BATCH;
+  bool first = true;
+  int na = fill(&src, a);
+  while (na > 0) {
+    pthread_mutex_lock(&pool.mu);
+    pool.slots = a;
+    pool.n = na;
+    pool.next = pool.done = 0;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.go);
+    pthread_mutex_unlock(&pool.mu);
+    int nb = fill(&src, b);
+    pthread_mutex_lock(&pool.mu);
+    while (pool.done < pool.n) pthread_cond_wait(&pool.finished, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
+    if (!write_batch(a, na, out, err, fmt, &first, partners, not_met, &status)) goto done;
+    Slot *t = a;
+    a = b;
+    b = t;
+    na = nb;
+  }
+  if (src.fatal) {
+    print_diag(err, &src.d);
+    goto done;
+  }
+  /* After a fact error, read on to report every error (up to the cap). */
+  if (sink->count) {
+    SvmArena scratch;
+    svm_arena_init(&scratch, lim->max_memory);
+    for (int i = src.cur; i < nreaders && sink->count <= sink->max; i++) {
+      for (;;) {
+        svm_arena_reset(&scratch);
+        SvmPartner pa;
+        memset(&pa, 0, sizeof pa);
+        int r = svm_facts_next(readers[i], &scratch, &pa, &src.d);
+        if (r == 0) break;
+        if (r == -2) { print_diag(err, &src.d); break; }
+        if (sink->count > sink->max) break;
+      }
+    }
+    svm_arena_fini(&scratch);
+    goto done;
+  }
+  status = -1;
+done:
+  pthread_mutex_lock(&pool.mu);
+  pool.quit = true;
+  pthread_cond_broadcast(&pool.go);
+  pthread_mutex_unlock(&pool.mu);
+  for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+  if (slots)
+    for (int i = 0; i < 2 * BATCH; i++) {
+      if (slots[i].mem) fclose(slots[i].mem);
+      free(slots[i].buf);
+      svm_arena_fini(&slots[i].arena);
+    }
+  free(slots);
+  free(th);
+  pthread_mutex_destroy(&pool.mu);
+  pthread_cond_destroy(&pool.go);
+  pthread_cond_destroy(&pool.finished);
+  return status;
+}
+
 int svm_run(const SvmRunOptions *o) {
   int status = 2;
   SvmDiag d;
@@ -171,6 +392,14 @@ int svm_run(const SvmRunOptions *o) {
   svm_report_begin(out, fmt, as_of);
   unsigned partners = 0, not_met = 0;
   bool first = true;
+  if (o->jobs > 1) {
+    int r = run_parallel(prog, as_of, &lim, fmt, o->jobs, readers, o->nfacts, &sink, out, o->err, &partners, &not_met);
+    if (r >= 0) {
+      status = r;
+      goto done;
+    }
+    goto finish;
+  }
   for (int i = 0; i < o->nfacts; i++) {
     for (;;) {
       svm_arena_reset(&arena);
@@ -204,6 +433,7 @@ int svm_run(const SvmRunOptions *o) {
     }
   }
   if (sink.count) goto done;
+finish:
   svm_report_end(out, fmt, partners, not_met);
   if (hold && !copy_out(hold, o->out)) {
     if (errno != EPIPE) fprintf(o->err, "specvm: cannot write the report: %s\n", strerror(errno));

@@ -24,6 +24,7 @@ static void usage(FILE *f) {
         "                      partner a line, streamed)\n"
         "  --max-steps N       instruction budget per partner (default 50000000)\n"
         "  --max-memory MIB    memory cap per partner in MiB (default 256)\n"
+        "  --jobs N            evaluate partners on N threads (output is the same)\n"
         "  --help, --version\n"
         "\n"
         "Exit status: 0 no rule of any partner is not met, 1 some rule is not met,\n"
@@ -74,7 +75,7 @@ int main(int argc, char **argv) {
         goto done;
       }
       bool takes = !strcmp(name, "--as-of") || !strcmp(name, "--format") || !strcmp(name, "--max-steps") ||
-                   !strcmp(name, "--max-memory");
+                   !strcmp(name, "--max-memory") || !strcmp(name, "--jobs");
       if (!takes) { fprintf(stderr, "specvm: unknown option '%s' (see specvm --help)\n", a); goto done; }
       if (val) val++;
       else if (i + 1 < argc) val = argv[++i];
@@ -95,6 +96,13 @@ int main(int argc, char **argv) {
           fprintf(stderr, "specvm: --max-steps wants a positive number\n");
           goto done;
         }
+      } else if (!strcmp(name, "--jobs")) {
+        uint64_t j;
+        if (!parse_u64(val, &j) || j == 0 || j > 256) {
+          fprintf(stderr, "specvm: --jobs wants a number of threads from 1 to 256\n");
+          goto done;
+        }
+        o.jobs = (int)j;
       } else {
         uint64_t mib;
         if (!parse_u64(val, &mib) || mib == 0 || mib > (1u << 20)) {

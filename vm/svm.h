@@ -102,6 +102,7 @@ typedef struct {
   uint64_t max_steps;          /* 0: default */
   size_t max_memory;           /* bytes; 0: default */
   unsigned max_errors;         /* fact errors reported before giving up; 0: default */
+  int jobs;                    /* evaluation threads; 0 or 1: evaluate on the calling thread */
   FILE *out, *err;
 } SvmRunOptions;
 
