@@ -78,7 +78,8 @@ $(BUILD)/unit-tests: $(TEST_OBJ) $(BUILD)/libspc.a $(BUILD)/libsvm.a
 
 test: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2
-	sh tests/e2e.sh
+	SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/e2e.sh
+	SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/shard.sh
 
 # Rewrites every golden file of the end-to-end tests; review the diff.
 golden-update: all
@@ -128,6 +129,8 @@ coverage:
 
 clean:
 	rm -rf build bin
+
+include bench/bench.mk
 
 .PHONY: all deps-check test demo asan clean golden-update fuzz coverage
 -include $(VM_OBJ:.o=.d) $(CC_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -362,7 +362,7 @@ static struct {
     int ncert;
     struct dated cert[4];
     int na;
-    struct dated agr[24];
+    struct dated agr[32];
     int nsv;
     struct service sv[8];
     int nco;
@@ -561,7 +561,8 @@ static void make_partner(void)
     int premier = chance(0.75) || grace == G_GETWELL || defect[X_CSAT];
 
     /* ---- persons: the ones the rules look at first, then the rest */
-    int n = k < 0.6 ? range(3, 8) : chance(0.75) ? range(9, 16) : range(17, 30);
+    int size = below(100); /* 60% small, 30% medium, 10% large */
+    int n = size < 60 ? range(3, 8) : size < 90 ? range(9, 16) : range(17, 30);
     int npersons = careful && n < 4 ? 4 : n; /* c2 apart from the system engineer */
     int am = add_person(FULL_TIME, chance(0.7) ? past(200, 5000) : NONE, NONE);
     int se_emp = chance(0.9) ? FULL_TIME : CONTRACTOR;
@@ -1169,8 +1170,14 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--as-of") == 0 && v && parse_date(v, &D)) {
             i++;
+        } else if (strcmp(a, "--partners") == 0 || strcmp(a, "--seed") == 0 ||
+                   strcmp(a, "--first") == 0 || strcmp(a, "--as-of") == 0) {
+            fprintf(stderr, "gen: %s needs a %s, not '%s'\n", a,
+                    strcmp(a, "--as-of") == 0 ? "real date YYYY-MM-DD" : "non-negative integer",
+                    v ? v : "nothing");
+            return 2;
         } else {
-            fprintf(stderr, "gen: bad argument '%s'%s\n", a, v ? "" : " (missing value?)");
+            fprintf(stderr, "gen: unknown argument '%s'\n", a);
             usage(stderr);
             return 2;
         }

@@ -106,7 +106,8 @@ fi
 
 say "### Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
 say ""
-say "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(uname -sr)"
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+say "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(uname -sr); load average at the start: $load (other jobs on the machine add noise)"
 say "- command: \`make bench\` (seed $SEED; each figure the median of $RUNS runs, $RUNS_BIG on the 100k file, $RUNS_FLOOR for wc and cat; MB = 10^6 bytes)"
 say "- awk: $awk_name; peak memory: $rss_name"
 say ""

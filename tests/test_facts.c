@@ -505,7 +505,7 @@ Test(facts, stops_with_minus_two_naming_partner_and_memory_cap) {
   cr_expect_eq(fx_next(&fx), 1);
   cr_expect_eq(fx_next(&fx), -2);
   cr_expect(fx.arena.over_cap);
-  cr_expect_str_eq(fx.d.msg, "partner 'huge' does not fit in the memory cap of 65536 bytes");
+  cr_expect_str_eq(fx.d.msg, "partner 'huge' does not fit in the memory cap of 65536 bytes per partner (raise it with --max-memory MIB)");
   cr_expect_eq(fx.d.line, 3);
   cr_expect_str_eq(fx.d.file, fx.path);
   cr_expect_eq(fx_next(&fx), -2);

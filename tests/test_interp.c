@@ -423,15 +423,28 @@ Test(interp, gives_dawn_for_since_of_a_condition_that_always_held) {
 
 /* ---- quantifiers and aggregates ------------------------------------------------------------------------ */
 
-Test(interp, evaluates_exists_no_and_every) {
+Test(interp, finds_whether_some_fact_matches_with_exists) {
+  Run r;
+  run(&r, SHOW("{exists p in person where p.id = 'ben'} {exists p in person where p.id = 'zed'} {exists p in person}"),
+      FACTS);
+  expect_shown(&r, "yes no yes");
+  run_free(&r);
+}
+
+Test(interp, finds_whether_no_fact_matches_with_no) {
+  Run r;
+  run(&r, SHOW("{no p in person where p.id = 'zed'} {no p in person where p.id = 'ann'} {no p in person}"), FACTS);
+  expect_shown(&r, "yes no no");
+  run_free(&r);
+}
+
+Test(interp, finds_whether_every_fact_satisfies_a_condition_with_every) {
   Run r;
   run(&r,
-      SHOW("{exists p in person where p.id = 'ben'} {exists p in person where p.id = 'zed'} "
-           "{no p in person where p.id = 'zed'} {no p in person} "
-           "{every c in credential satisfies c.attained > 2019-01-01} "
+      SHOW("{every c in credential satisfies c.attained > 2019-01-01} "
            "{every s in sale where s.amount > 0 satisfies s.amount >= 100} {every s in sale satisfies s.amount > 0}"),
       FACTS);
-  expect_shown(&r, "yes no yes no yes yes no");
+  expect_shown(&r, "yes yes no");
   run_free(&r);
 }
 
@@ -442,13 +455,26 @@ Test(interp, finds_every_true_and_exists_false_over_no_facts) {
   run_free(&r);
 }
 
-Test(interp, counts_sums_and_finds_the_least_and_greatest) {
+Test(interp, counts_the_facts_that_match) {
   Run r;
-  run(&r,
-      SHOW("{count(s in sale)} {sum(s.amount for s in sale)} {min(s.amount for s in sale else 0)} "
-           "{max(s.day for s in sale else dawn)} {count(s in sale where s.amount < 0)}"),
+  run(&r, SHOW("{count(s in sale)} {count(s in sale where s.amount < 0)} {count(p in person where false)}"), FACTS);
+  expect_shown(&r, "3 1 0");
+  run_free(&r);
+}
+
+Test(interp, sums_a_value_over_the_facts) {
+  Run r;
+  run(&r, SHOW("{sum(s.amount for s in sale)} {sum(s.amount * 2 for s in sale where s.amount > 0)}"), FACTS);
+  expect_shown(&r, "320 700");
+  run_free(&r);
+}
+
+Test(interp, finds_the_least_and_greatest_value_over_the_facts) {
+  Run r;
+  run(&r, SHOW("{min(s.amount for s in sale else 0)} {max(s.amount for s in sale else 0)} "
+               "{min(s.day for s in sale else never)} {max(s.day for s in sale else dawn)}"),
       FACTS);
-  expect_shown(&r, "3 320 -30 2021-03-01 1");
+  expect_shown(&r, "-30 250 2021-01-15 2021-03-01");
   run_free(&r);
 }
 

@@ -1376,7 +1376,7 @@ static int block_fail(SvmFactReader *R, SvmDiag *d) {
   else snprintf(who, sizeof who, "the partner block on line %u", b->line);
   if (b->a->over_cap)
     svm_diag_set(&R->fatal_diag, R->path, line_int(b->line), 0,
-                 "%s does not fit in the memory cap of %zu bytes", who, b->a->cap);
+                 "%s does not fit in the memory cap of %zu bytes per partner (raise it with --max-memory MIB)", who, b->a->cap);
   else
     svm_diag_set(&R->fatal_diag, R->path, line_int(b->line), 0, "out of memory reading %s", who);
   R->fatal = 1;
