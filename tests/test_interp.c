@@ -494,6 +494,46 @@ Test(interp, counts_pairs_of_bound_variables) {
   run_free(&r);
 }
 
+Test(interp, follows_references_to_every_fact_that_names_a_fact) {
+  Run r;
+  run(&r,
+      SCHEMA "rule links \"Links\"\n"
+             "  require false otherwise for each p in person, c in credential where c.holder = p: \"{p}:{c.cert}\"\n",
+      "as-of 2021-10-01\npartner acme\n  person ann\n  person ben\n  credential ann A 2020-01-01\n"
+      "  credential ben B 2020-01-01\n  credential ann C 2020-01-01\n  credential ann D 2099-01-01\n");
+  expect_rule(&r, "links",
+              "{\"id\": \"links\", \"title\": \"Links\", \"verdict\": \"not_met\", "
+              "\"reasons\": [\"ann:A\", \"ann:C\", \"ben:B\"]}");
+  run_free(&r);
+}
+
+Test(interp, follows_references_only_to_facts_that_exist_as_of_the_date) {
+  Run r;
+  run(&r, SHOW("{count(p in person, c in credential where c.holder = p)} "
+               "{count(p in person, c in credential where c.holder = p) as of 2019-06-01}"),
+      FACTS);
+  expect_shown(&r, "2 1");
+  run_free(&r);
+}
+
+Test(interp, evaluates_a_definition_again_for_each_date_in_force) {
+  Run r;
+  run(&r, SCHEMA "def staff = count(p in person)\n"
+                 "rule show \"Show\"\n  require false otherwise \"{staff} {staff as of 2019-01-01} {staff}\"\n",
+      FACTS);
+  expect_shown(&r, "2 1 2");
+  run_free(&r);
+}
+
+Test(interp, evaluates_a_definition_used_inside_since_on_each_day) {
+  Run r;
+  run(&r, SCHEMA "def staffed = count(p in person) >= 2\n"
+                 "rule show \"Show\"\n  require false otherwise \"{staffed} {since(staffed)} {staffed}\"\n",
+      FACTS);
+  expect_shown(&r, "yes 2020-06-01 yes");
+  run_free(&r);
+}
+
 /* ---- distinct ---------------------------------------------------------------------------------------------- */
 
 Test(interp, finds_distinct_people_where_a_greedy_pick_fails) {
