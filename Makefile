@@ -88,10 +88,18 @@ golden-update: all
 demo: all
 	sh examples/demo.sh
 
+# The suite under ASan + UBSan.  Criterion reports a test that leaked as
+# passing, so the log is searched for any sanitizer report as well.
 asan:
-	$(MAKE) BUILD=build/asan BIN=build/asan/bin \
+	@mkdir -p build/asan
+	@if $(MAKE) BUILD=build/asan BIN=build/asan/bin \
 	  CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	  LDFLAGS="-fsanitize=address,undefined" test >build/asan/test.log 2>&1; then status=0; else status=1; fi; \
+	grep -E 'Synthesis|passed, [0-9]+ failed|FAIL' build/asan/test.log; \
+	if grep -qE 'LeakSanitizer|AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:' build/asan/test.log; then \
+	  grep -E -A12 'LeakSanitizer|AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:' build/asan/test.log | head -60; \
+	  echo "asan: sanitizer reports (see build/asan/test.log)"; exit 1; fi; \
+	if [ $$status != 0 ]; then tail -30 build/asan/test.log; exit 1; fi
 
 # ---- fuzzing (clang libFuzzer) -------------------------------------------------
 FUZZ_SECONDS ?= 60

@@ -40,15 +40,65 @@ static SpcLoc L(SpcParse *P, SPC_YYLTYPE l) { SpcLoc r = {P->file, l.first_line,
   SpcNode *node;
 }
 
-%token <str> ID WORD STRING STR_HEAD STR_MID STR_TAIL
-%token <num> INT
-%token <date> DATE
-%token <dur> DURATION
-%token MODULE TITLE SOURCE REVISION IMPORT FACT CONST SET LADDER DEF RULE APPLIES REQUIRE
-%token OTHERWISE WHEN FOR EACH WHERE GRACE UNTIL BECAUSE NOTICE EXISTS NO EVERY SATISFIES
-%token COUNT SUM MIN MAX ELSE DISTINCT IN FROM AND OR NOT TRUE FALSE TODAY DAWN NEVER
-%token IF THEN AS OF DEFAULT KEY STARTS NONNEGATIVE ONE NAMED
-%token NE LE GE
+/* Aliases: syntax errors name tokens as a user writes them. */
+%token <str> ID "name" WORD "quoted word" STRING "text"
+%token <str> STR_HEAD "text with {" STR_MID "} in a text" STR_TAIL "end of a text with {...}"
+%token <num> INT "number"
+%token <date> DATE "date"
+%token <dur> DURATION "duration"
+%token MODULE "module"
+%token TITLE "title"
+%token SOURCE "source"
+%token REVISION "revision"
+%token IMPORT "import"
+%token FACT "fact"
+%token CONST "const"
+%token SET "set"
+%token LADDER "ladder"
+%token DEF "def"
+%token RULE "rule"
+%token APPLIES "applies"
+%token REQUIRE "require"
+%token OTHERWISE "otherwise"
+%token WHEN "when"
+%token FOR "for"
+%token EACH "each"
+%token WHERE "where"
+%token GRACE "grace"
+%token UNTIL "until"
+%token BECAUSE "because"
+%token NOTICE "notice"
+%token EXISTS "exists"
+%token NO "no"
+%token EVERY "every"
+%token SATISFIES "satisfies"
+%token COUNT "count"
+%token SUM "sum"
+%token MIN "min"
+%token MAX "max"
+%token ELSE "else"
+%token DISTINCT "distinct"
+%token IN "in"
+%token FROM "from"
+%token AND "and"
+%token OR "or"
+%token NOT "not"
+%token TRUE "true"
+%token FALSE "false"
+%token TODAY "today"
+%token DAWN "dawn"
+%token NEVER "never"
+%token IF "if"
+%token THEN "then"
+%token AS "as"
+%token OF "of"
+%token DEFAULT "default"
+%token KEY "key"
+%token STARTS "starts"
+%token NONNEGATIVE "nonnegative"
+%token ONE "one"
+%token NAMED "named"
+%token NE "!=" LE "<=" GE ">="
 
 %type <node> expr primary message interp_rest binders binder dbinders dbinder opt_where
 %type <node> args words word lwords literal module_header metas imports decls decl fact_decl

@@ -85,7 +85,7 @@ static char *nested(const char *head, const char *open, int n, const char *middl
 Test(parser, reports_a_syntax_error_with_file_line_and_column) {
   Comp c;
   compile(&c, "module m\ndef a = 1 2\n");
-  expect_error(&c, 2, 11, "syntax error, unexpected INT");
+  expect_error(&c, 2, 11, "syntax error, unexpected number");
   cr_assert_str_eq(c.d->v[0].file, "parse.spec");
   cr_assert_str_eq(c.d->v[0].text, "def a = 1 2", "the source line is kept for the caret");
   comp_free(&c);
@@ -94,21 +94,21 @@ Test(parser, reports_a_syntax_error_with_file_line_and_column) {
 Test(parser, requires_the_module_header_first) {
   Comp c;
   compile(&c, "rule r \"t\"\n  require true\n");
-  expect_error(&c, 1, 1, "syntax error, unexpected RULE, expecting MODULE");
+  expect_error(&c, 1, 1, "syntax error, unexpected rule, expecting module");
   comp_free(&c);
 }
 
 Test(parser, rejects_an_empty_source) {
   Comp c;
   compile(&c, "");
-  expect_error(&c, 1, 1, "syntax error, unexpected end of file, expecting MODULE");
+  expect_error(&c, 1, 1, "syntax error, unexpected end of file, expecting module");
   comp_free(&c);
 }
 
 Test(parser, stops_at_an_error_in_the_module_header_with_one_diagnostic) {
   Comp c;
   compile(&c, "module 3\nrule r \"t\"\n  require 1 1\n");
-  expect_error(&c, 1, 8, "syntax error, unexpected INT, expecting ID");
+  expect_error(&c, 1, 8, "syntax error, unexpected number, expecting name");
   comp_free(&c);
 }
 
@@ -122,21 +122,21 @@ Test(parser, reports_an_unfinished_expression_at_the_end_of_the_file) {
 Test(parser, reports_a_rule_without_a_title) {
   Comp c;
   compile(&c, "module m\nrule r\n  require true\n");
-  expect_error(&c, 3, 3, "syntax error, unexpected REQUIRE, expecting STRING");
+  expect_error(&c, 3, 3, "syntax error, unexpected require, expecting text");
   comp_free(&c);
 }
 
 Test(parser, reports_an_error_inside_an_interpolation) {
   Comp c;
   compile(&c, RULE("false otherwise \"a{1 +}b\""));
-  expect_error(&c, 3, 35, "syntax error, unexpected STR_TAIL");
+  expect_error(&c, 3, 35, "syntax error, unexpected end of a text with {...}");
   comp_free(&c);
 }
 
 Test(parser, reports_a_missing_colon_in_a_fact_field) {
   Comp c;
   compile(&c, "module m\nfact f(a integer)\n");
-  expect_error(&c, 2, 10, "syntax error, unexpected ID, expecting ':'");
+  expect_error(&c, 2, 10, "syntax error, unexpected name, expecting ':'");
   comp_free(&c);
 }
 
@@ -151,10 +151,10 @@ Test(parser, reports_an_error_in_each_of_several_declarations) {
               "set s = {a b}\n"
               "rule r \"t\"\n  require true\n");
   cr_assert_eq(c.d->errors, 4, "%s", c.listing);
-  expect_error_at(&c, 0, 3, 1, "syntax error, unexpected FACT, expecting ',' or ')'");
-  expect_error_at(&c, 1, 3, 10, "syntax error, unexpected ID, expecting ':'");
-  expect_error_at(&c, 2, 4, 11, "syntax error, unexpected INT");
-  expect_error_at(&c, 3, 5, 12, "syntax error, unexpected ID, expecting ',' or '}'");
+  expect_error_at(&c, 0, 3, 1, "syntax error, unexpected fact, expecting ',' or ')'");
+  expect_error_at(&c, 1, 3, 10, "syntax error, unexpected name, expecting ':'");
+  expect_error_at(&c, 2, 4, 11, "syntax error, unexpected number");
+  expect_error_at(&c, 3, 5, 12, "syntax error, unexpected name, expecting ',' or '}'");
   comp_free(&c);
 }
 
@@ -165,7 +165,7 @@ Test(parser, skips_to_the_next_declaration_without_more_errors) {
               "  more garbage ( , ,\n"
               "def b = ,\n");
   cr_assert_eq(c.d->errors, 2, "%s", c.listing);
-  expect_error_at(&c, 0, 2, 11, "syntax error, unexpected INT");
+  expect_error_at(&c, 0, 2, 11, "syntax error, unexpected number");
   expect_error_at(&c, 1, 4, 9, "syntax error, unexpected ','");
   comp_free(&c);
 }
@@ -178,7 +178,7 @@ Test(parser, reports_lexical_and_syntax_errors_of_one_run_in_order) {
               "def c = \"open\n");
   cr_assert_eq(c.d->errors, 3, "%s", c.listing);
   expect_error_at(&c, 0, 2, 9, "'2021-02-30' is not a valid date");
-  expect_error_at(&c, 1, 3, 11, "syntax error, unexpected INT");
+  expect_error_at(&c, 1, 3, 11, "syntax error, unexpected number");
   expect_error_at(&c, 2, 4, 9, "unterminated text (a text ends on its line; use \\n)");
   comp_free(&c);
 }
@@ -189,7 +189,7 @@ Test(parser, keeps_100_diagnostics_and_counts_the_rest) {
   compile(&c, src);
   cr_assert_eq(c.d->errors, 150);
   cr_assert_eq(c.d->n, SPC_MAX_DIAGS);
-  expect_error_at(&c, 99, 101, 11, "syntax error, unexpected INT");
+  expect_error_at(&c, 99, 101, 11, "syntax error, unexpected number");
   comp_free(&c);
   free(src);
 }
