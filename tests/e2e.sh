@@ -169,6 +169,19 @@ cat "$TMP/jobs.facts" "$TMP/bad.facts" | sed '/^as-of/d' >"$TMP/jobsbad.facts"
 if [ "$s1" = 2 ] && [ "$s3" = 2 ] && cmp -s "$TMP/j1" "$TMP/j3" && cmp -s "$TMP/e1" "$TMP/e3"; then ok; else bad "--jobs 2 differs from --jobs 1 after a fact error"; fi
 expect_status 2 "--jobs 0 is refused" -- "$SPECVM" --jobs 0 "$BC" "$F"
 
+# A partner with a million facts: evaluated within the default limits, and a
+# clear error naming the limit and how to raise it when the memory cap is lower.
+awk 'BEGIN { print "as-of 2024-06-30"; print "partner big"; print "  rep amy north";
+             for (i = 0; i < 1000000; i++) printf "  sale s%d %d 2024-01-01\n", i, i % 1000 }' >"$TMP/million.facts"
+expect_status 1 "a partner with a million facts" -- "$SPECVM" --format jsonl "$BC" "$TMP/million.facts"
+out_has "a partner with a million facts" '"id": "revenue", "title": "4.2 Revenue", "verdict": "met"'
+expect_status 2 "a partner over the memory cap" -- "$SPECVM" --max-memory 32 "$BC" "$TMP/million.facts"
+err_has "a partner over the memory cap" "memory cap .*--max-memory"
+no_stdout "a partner over the memory cap"
+expect_status 2 "a rule over the instruction budget" -- "$SPECVM" --max-steps 1000 "$BC" "$TMP/million.facts"
+err_has "a rule over the instruction budget" "rule 'revenue'.*budget.*--max-steps"
+rm -f "$TMP/million.facts"
+
 # A closed output pipe ends the run quietly.
 i=0
 { echo "as-of 2024-06-30"; while [ $i -lt 3000 ]; do echo "partner p$i"; echo "  rep r north"; i=$((i + 1)); done; } >"$TMP/many.facts"
