@@ -8,8 +8,8 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wpedantic -g -MMD -MP
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ivm -Icompiler -Ibuild/grammar -Igrammar
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -Wpedantic -g -MMD -MP
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ivm -Icompiler -I$(BUILD)/grammar -Igrammar
 LDLIBS  +=
 BUILD   ?= build
 BIN     ?= bin
