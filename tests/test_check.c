@@ -761,7 +761,7 @@ Test(check, reports_syntax_errors_of_an_imported_module_in_that_file, .init = tm
   tmp_put("lib.spec", "module lib\ndef x = 1 2\n");
   Comp c;
   compile_in(&c, "module main\nimport lib\nrule r \"t\"\n  require true\n");
-  expect_error(&c, 2, 11, "syntax error, unexpected INT");
+  expect_error(&c, 2, 11, "syntax error, unexpected number");
   cr_assert_str_eq(base(c.d->v[0].file), "lib.spec");
   comp_free(&c);
 }
