@@ -78,8 +78,8 @@ $(BUILD)/unit-tests: $(TEST_OBJ) $(BUILD)/libspc.a $(BUILD)/libsvm.a
 
 test: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2
-	SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/e2e.sh
-	SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/shard.sh
+	SPEC_STDLIB=$(CURDIR)/stdlib-rules SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/e2e.sh
+	SPEC_STDLIB=$(CURDIR)/stdlib-rules SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/shard.sh
 
 # Rewrites every golden file of the end-to-end tests; review the diff.
 golden-update: all
@@ -132,7 +132,7 @@ coverage:
 	$(MAKE) BUILD=build/cov BIN=build/cov/bin CFLAGS="-O0 --coverage" LDFLAGS="--coverage" \
 	  build/cov/bin/specc build/cov/bin/specvm build/cov/unit-tests
 	build/cov/unit-tests --jobs 1 >/dev/null 2>&1 || true
-	SPECC=build/cov/bin/specc SPECVM=build/cov/bin/specvm sh tests/e2e.sh >/dev/null 2>&1 || true
+	SPEC_STDLIB=$(CURDIR)/stdlib-rules SPECC=build/cov/bin/specc SPECVM=build/cov/bin/specvm sh tests/e2e.sh >/dev/null 2>&1 || true
 	sh .ci/coverage.sh build/cov
 
 clean:
