@@ -74,7 +74,7 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/grammar/parser.h
 	$(CC) $(CPPFLAGS) $(CRITERION_FLAGS) $(CFLAGS) -Wno-pedantic -c -o $@ $<
 
 $(BUILD)/unit-tests: $(TEST_OBJ) $(BUILD)/libspc.a $(BUILD)/libsvm.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CRITERION_LIBS) -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $^ $(CRITERION_LIBS) -lpthread
 
 test: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2

@@ -159,7 +159,10 @@ static SpcStatus compile(const char *path, const char *src, size_t len, const Sp
                          size_t *outlen, SpcDiags *diags) {
   SpcOptions none = {NULL, 0, NULL};
   SpcComp *c = calloc(1, sizeof *c);
-  if (!c) return SPC_EIO;
+  if (!c) {
+    spc_diag_add(diags, SPC_ERROR, path, 0, 0, NULL, 0, "out of memory");
+    return SPC_EIO;
+  }
   svm_arena_init(&c->arena, 0);
   c->diags = diags;
   c->opt = opt ? opt : &none;
@@ -176,6 +179,9 @@ static SpcStatus compile(const char *path, const char *src, size_t len, const Sp
   if (!spc_check(c)) goto done;
   st = spc_codegen(c, out, outlen);
 done:
+  /* Every failure says why; one that added no error ran out of memory. */
+  if (st != SPC_OK && diags->errors == before)
+    spc_diag_add(diags, SPC_ERROR, path, 0, 0, NULL, 0, "out of memory");
   svm_arena_fini(&c->arena);
   free(c);
   return st;

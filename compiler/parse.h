@@ -5,6 +5,7 @@
 #ifndef SPC_PARSE_H
 #define SPC_PARSE_H
 
+#include <setjmp.h>
 #include <stddef.h>
 
 #include "ast.h"
@@ -32,6 +33,7 @@ typedef struct {
   int str_line, str_col;
   int nesting;           /* open parentheses/braces */
   int nomem;             /* an allocation failed */
+  jmp_buf *fatal;        /* where flex's fatal errors (out of memory) return to */
 } SpcParse;
 
 /* Parses buf (len bytes, need not be NUL-terminated) into out.  Returns 0 on

@@ -419,9 +419,15 @@ int spc_parse(SvmArena *arena, const char *file, const char *buf, size_t len, Sp
   int before = diags->errors;
   yyscan_t sc;
   if (spc_yylex_init_extra(&P, &sc)) return -1;
-  YY_BUFFER_STATE b = spc_yy_scan_bytes(buf, (int)len, sc);
-  int r = b ? spc_yyparse(sc, &P) : 2;
-  if (b) spc_yy_delete_buffer(b, sc);
+  /* Flex's fatal errors (out of memory) longjmp here; spc_yylex_destroy
+   * then frees every buffer the scanner holds. */
+  jmp_buf fatal;
+  P.fatal = &fatal;
+  volatile int r = 2;
+  if (setjmp(fatal) == 0) {
+    YY_BUFFER_STATE b = spc_yy_scan_bytes(buf, (int)len, sc);
+    r = b ? spc_yyparse(sc, &P) : 2;
+  }
   spc_yylex_destroy(sc);
   if (P.nomem) {
     spc_diag_add(diags, SPC_ERROR, file, 0, 0, NULL, 0, "out of memory while parsing");
