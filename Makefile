@@ -92,7 +92,7 @@ demo: all
 # passing, so the log is searched for any sanitizer report as well.
 asan:
 	@mkdir -p build/asan
-	@if $(MAKE) BUILD=build/asan BIN=build/asan/bin \
+	@if LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 $(MAKE) BUILD=build/asan BIN=build/asan/bin \
 	  CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test >build/asan/test.log 2>&1; then status=0; else status=1; fi; \
 	grep -E 'Synthesis|passed, [0-9]+ failed|FAIL' build/asan/test.log; \

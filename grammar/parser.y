@@ -424,8 +424,14 @@ int spc_parse(SvmArena *arena, const char *file, const char *buf, size_t len, Sp
   jmp_buf fatal;
   P.fatal = &fatal;
   volatile int r = 2;
-  if (setjmp(fatal) == 0) {
-    YY_BUFFER_STATE b = spc_yy_scan_bytes(buf, (int)len, sc);
+  /* The scanner reads a copy in the arena, ending in the two NULs flex wants
+   * (yy_scan_bytes would malloc the copy and leak it if flex then failed). */
+  char *copy = len <= (size_t)INT32_MAX - 2 ? svm_arena_alloc(arena, len + 2) : NULL;
+  if (!copy) P.nomem = 1;
+  else if (setjmp(fatal) == 0) {
+    memcpy(copy, buf, len);
+    copy[len] = copy[len + 1] = '\0';
+    YY_BUFFER_STATE b = spc_yy_scan_buffer(copy, len + 2, sc);
     r = b ? spc_yyparse(sc, &P) : 2;
   }
   spc_yylex_destroy(sc);
