@@ -703,7 +703,7 @@ static void check_kind_fields(SpcComp *c, int ki) {
     int t = type_by_name(c, f->s2, &kind);
     f->type = t;
     f->type_kind = kind;
-    if (t == TY_ERR || t == TY_SET) {
+    if (t == TY_ERR || t == TY_SET || t == TY_DUR) { /* fact files have no durations */
       spc_error(c, f->loc, "unknown field type '%s' (field types: bool, integer, date, word, text, or a fact kind with a key)", f->s2);
       f->type = TY_ERR;
       continue;
@@ -727,6 +727,12 @@ static void check_kind_fields(SpcComp *c, int ki) {
       if (t == TY_FACT) spc_error(c, f->a->loc, "a reference to another fact cannot have a default");
       else if (!literal_type(f->a, &lt)) spc_error(c, f->a->loc, "a default must be a literal value");
       else if (lt != t) spc_error(c, f->a->loc, "the default of '%s' must be %s, not %s", f->s, TN(t, -1), TN(lt, -1));
+      else if (t == TY_WORD && f->list.n) {
+        bool allowed = false;
+        for (int e = 0; e < f->list.n; e++)
+          if (!strcmp(f->list.v[e]->s, f->a->s)) allowed = true;
+        if (!allowed) spc_error(c, f->a->loc, "the default '%s' of '%s' is not one of its allowed words", f->a->s, f->s);
+      }
     }
     if (!(f->flags & SPC_FD_NAMED)) {
       if (f->a) seen_optional = true;

@@ -765,3 +765,20 @@ Test(check, reports_syntax_errors_of_an_imported_module_in_that_file, .init = tm
   cr_assert_str_eq(base(c.d->v[0].file), "lib.spec");
   comp_free(&c);
 }
+
+Test(check, rejects_a_duration_field_in_a_fact_kind) {
+  Comp c;
+  compile(&c, "module t\nfact thing(id: word key, len: duration)\nrule r \"R\"\n  require exists t in thing\n");
+  cr_assert_eq(c.st, SPC_ESOURCE);
+  cr_assert_not_null(strstr(c.d->v[0].msg, "unknown field type 'duration'"), "%s", c.d->v[0].msg);
+  comp_free(&c);
+}
+
+Test(check, rejects_a_default_outside_its_allowed_words) {
+  Comp c;
+  compile(&c,
+          "module t\nfact thing(id: word key, kind: named word one of (a, b) default 'c')\nrule r \"R\"\n  require exists t in thing\n");
+  cr_assert_eq(c.st, SPC_ESOURCE);
+  cr_assert_not_null(strstr(c.d->v[0].msg, "is not one of its allowed words"), "%s", c.d->v[0].msg);
+  comp_free(&c);
+}
