@@ -30,3 +30,30 @@ void svm_diag_set(SvmDiag *d, const char *file, int line, int col, const char *f
   vsnprintf(d->msg, sizeof d->msg, fmt, ap);
   va_end(ap);
 }
+
+/* Well-formed UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
+bool svm_utf8_valid(const unsigned char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = s[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t k;
+    uint32_t cp, min;
+    if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
+    else return false;
+    if (n - i - 1 < k) return false;
+    for (size_t j = 1; j <= k; j++) {
+      if ((s[i + j] & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (s[i + j] & 0x3F);
+    }
+    /* Overlong forms, surrogates and code points past U+10FFFF. */
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += k + 1;
+  }
+  return true;
+}

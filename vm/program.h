@@ -26,6 +26,8 @@ typedef struct {
 
 uint32_t svm_str_hash(const char *s, size_t len);
 bool svm_str_eq(const SvmStr *a, const SvmStr *b);
+/* Whether s[0..n) is well-formed UTF-8 (shared by the verifier and the scanner). */
+bool svm_utf8_valid(const unsigned char *s, size_t n);
 
 typedef enum {
   SVM_T_NONE = 0,  /* no value (fresh local, iteration cursor) */

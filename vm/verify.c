@@ -190,31 +190,6 @@ int svm_op_pops(const SvmIns *ins) {
 
 /* ---- 1. strings ---------------------------------------------------------------- */
 
-static bool is_utf8(const unsigned char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned c = s[i];
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    size_t k;
-    uint32_t cp, min;
-    if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
-    else return false;
-    if (n - i - 1 < k) return false;
-    for (size_t j = 1; j <= k; j++) {
-      if ((s[i + j] & 0xC0) != 0x80) return false;
-      cp = cp << 6 | (s[i + j] & 0x3F);
-    }
-    /* Overlong forms, surrogates and code points past U+10FFFF. */
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += k + 1;
-  }
-  return true;
-}
 
 static SvmStatus check_strings(Verifier *v) {
   SvmProgram *p = v->p;
@@ -229,7 +204,7 @@ static SvmStatus check_strings(Verifier *v) {
                   SVM_MAX_STRING_LEN);
     /* Reports, JSON output and messages treat strings as C strings of UTF-8. */
     if (memchr(s->s, '\0', s->len)) return fail(v, "string %u contains a NUL byte", i);
-    if (!is_utf8((const unsigned char *)s->s, s->len))
+    if (!svm_utf8_valid((const unsigned char *)s->s, s->len))
       return fail(v, "string %u is not valid UTF-8", i);
     if (s->s[s->len] != '\0') return fail(v, "string %u is not NUL-terminated", i);
     /* svm_str_eq compares hashes first: a wrong one makes equal words differ. */
