@@ -80,6 +80,7 @@ test: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2
 	SPEC_STDLIB=$(CURDIR)/stdlib-rules SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/e2e.sh
 	SPEC_STDLIB=$(CURDIR)/stdlib-rules SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/shard.sh
+	SPEC_STDLIB=$(CURDIR)/stdlib-rules SPECC=$(BIN)/specc SPECVM=$(BIN)/specvm sh tests/jobs.sh
 
 # Rewrites every golden file of the end-to-end tests; review the diff.
 golden-update: all

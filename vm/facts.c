@@ -62,11 +62,20 @@ enum {
 
 /* ---- partner id set -------------------------------------------------------- */
 
-/* Only 64-bit hashes are kept: a run over millions of partners needs 8 bytes
- * a partner (plus slack), and a false "duplicate" needs a 64-bit collision. */
-struct SvmIdSet {
+/* Only 64-bit hashes are kept, and a false "duplicate" needs a 64-bit
+ * collision.  The set is split by the hash's top byte into 256 open-addressing
+ * tables that grow by a quarter when nine tenths full: a run over millions of
+ * partners costs 9 to 11 bytes a partner, and growing one part never holds two
+ * copies of the whole set (the peak a single doubling table would reach). */
+enum { IDSET_PARTS = 256, IDSET_FIRST = 8 };
+
+typedef struct {
   uint64_t *slot;   /* 0 marks an empty slot; no stored hash is 0 */
-  size_t cap, n;    /* cap is a power of two */
+  uint32_t cap, n;
+} IdPart;
+
+struct SvmIdSet {
+  IdPart part[IDSET_PARTS];
 };
 
 static uint64_t fmix64(uint64_t h) {
@@ -87,63 +96,55 @@ static uint32_t fmix32(uint32_t h) {
   return h;
 }
 
-static uint64_t id_hash(const char *s, size_t len) {
-  /* FNV-1a 64 spreads every byte; the murmur finaliser mixes the high bits
-   * into the low ones that pick the slot. */
-  uint64_t h = 0xcbf29ce484222325ULL;
+uint64_t svm_idset_hash(const char *s, size_t len) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL;
   for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
   h = fmix64(h ^ len);
   return h ? h : 1;
 }
 
-SvmIdSet *svm_idset_new(void) {
-  SvmIdSet *s = malloc(sizeof *s);
-  if (!s) return NULL;
-  s->cap = 1024;
-  s->n = 0;
-  s->slot = calloc(s->cap, sizeof *s->slot);
-  if (!s->slot) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
+SvmIdSet *svm_idset_new(void) { return calloc(1, sizeof(SvmIdSet)); }
 
 void svm_idset_free(SvmIdSet *s) {
   if (!s) return;
-  free(s->slot);
+  for (int i = 0; i < IDSET_PARTS; i++) free(s->part[i].slot);
   free(s);
 }
 
-static void idset_put(uint64_t *slot, size_t mask, uint64_t h) {
-  size_t i = (size_t)h & mask;
-  while (slot[i]) i = (i + 1) & mask;
+/* The slot to probe first: the hash's low 32 bits scaled to cap (the top
+ * byte chose the part). */
+static uint32_t idpart_home(uint64_t h, uint32_t cap) { return (uint32_t)(((h & 0xffffffffu) * cap) >> 32); }
+
+static void idpart_put(uint64_t *slot, uint32_t cap, uint64_t h) {
+  uint32_t i = idpart_home(h, cap);
+  while (slot[i]) i = i + 1 == cap ? 0 : i + 1;
   slot[i] = h;
 }
 
-int svm_idset_add(SvmIdSet *s, const char *id, size_t len) {
-  uint64_t h = id_hash(id, len);
-  size_t mask = s->cap - 1;
-  for (size_t i = (size_t)h & mask; s->slot[i]; i = (i + 1) & mask)
-    if (s->slot[i] == h) return 0;
-  /* Grow at 7/8 full: the set may cost about 8 bytes a partner (issue 6), and
-   * at 100,000 ids a 3/4 threshold doubles to 2 MiB where 1 MiB holds them.
-   * One insertion a partner, so longer linear probes cost nothing that shows. */
-  if ((s->n + 1) * 8 > s->cap * 7) {
-    if (s->cap > SIZE_MAX / 2 / sizeof *s->slot) return -1;
-    size_t ncap = s->cap * 2;
-    uint64_t *ns = calloc(ncap, sizeof *ns);
-    if (!ns) return -1;
-    for (size_t i = 0; i < s->cap; i++)
-      if (s->slot[i]) idset_put(ns, ncap - 1, s->slot[i]);
-    free(s->slot);
-    s->slot = ns;
-    s->cap = ncap;
+int svm_idset_add_hash(SvmIdSet *s, uint64_t h) {
+  if (!h) h = 1;
+  IdPart *p = &s->part[h >> 56];
+  if (p->cap) {
+    for (uint32_t i = idpart_home(h, p->cap); p->slot[i]; i = i + 1 == p->cap ? 0 : i + 1)
+      if (p->slot[i] == h) return 0;
   }
-  idset_put(s->slot, s->cap - 1, h);
-  s->n++;
+  if ((uint64_t)(p->n + 1) * 10 > (uint64_t)p->cap * 9) {
+    uint64_t ncap = p->cap ? (uint64_t)p->cap + p->cap / 4 + 1 : IDSET_FIRST;
+    if (ncap > UINT32_MAX / 2) return -1;
+    uint64_t *ns = calloc((size_t)ncap, sizeof *ns);
+    if (!ns) return -1;
+    for (uint32_t i = 0; i < p->cap; i++)
+      if (p->slot[i]) idpart_put(ns, (uint32_t)ncap, p->slot[i]);
+    free(p->slot);
+    p->slot = ns;
+    p->cap = (uint32_t)ncap;
+  }
+  idpart_put(p->slot, p->cap, h);
+  p->n++;
   return 1;
 }
+
+int svm_idset_add(SvmIdSet *s, const char *id, size_t len) { return svm_idset_add_hash(s, svm_idset_hash(id, len)); }
 
 /* ---- reader state ---------------------------------------------------------- */
 
@@ -254,6 +255,21 @@ struct SvmFactReader {
   int fatal;            /* sticky: the -2 already returned */
   SvmDiag fatal_diag;
   Block b;
+
+  /* Bytes read ahead by svm_facts_chunk for a block too large to cut, read
+   * again before the file's (owned). */
+  unsigned char *pre;
+  size_t pre_len, pre_pos;
+  /* Reading a chunk (svm_facts_rebind): buf is the chunk, not owned. */
+  bool chunk;
+  bool cutting;         /* svm_facts_chunk has taken over the file */
+  /* Without an id set, the id of the last partner line, for the caller's
+   * duplicate check (svm_facts_partner_id). */
+  bool id_valid;
+  uint64_t id_hash;
+  int id_col;
+  unsigned id_errs;     /* errors reported before the duplicate check would be */
+  char id_snip[SNIP_LEN + 4];
 };
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -436,6 +452,21 @@ static int fill(SvmFactReader *R) {
   }
   size_t room = FACTS_BUF_SIZE - 1 - R->len;  /* keep a byte for the sentinel */
   if (room == 0) return 1;  /* cannot happen: read_line skips over-long lines */
+  /* Reads of FACTS_READ_CHUNK keep the bytes just read in cache for the
+   * lexer; one read into the whole 1 MiB buffer would not. */
+  if (room > FACTS_READ_CHUNK) room = FACTS_READ_CHUNK;
+  if (R->pre) {
+    size_t n = R->pre_len - R->pre_pos;
+    if (n > room) n = room;
+    memcpy(R->buf + R->len, R->pre + R->pre_pos, n);
+    R->len += n;
+    R->pre_pos += n;
+    if (R->pre_pos == R->pre_len) {
+      free(R->pre);
+      R->pre = NULL;
+    }
+    return 1;
+  }
   for (;;) {
     ssize_t n = read(R->fd, R->buf + R->len, room);
     if (n > 0) {
@@ -1239,19 +1270,13 @@ static int read_header(SvmFactReader *R) {
   }
 }
 
-SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet *seen,
-                              SvmErrorFn err, void *err_ctx, SvmStatus *st, SvmDiag *d) {
-  SvmStatus dummy;
-  if (!st) st = &dummy;
+/* A reader with the schema prepared, no input yet; path as shown. */
+static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmStatus *st, SvmDiag *d) {
   SvmFactReader *R = calloc(1, sizeof *R);
   if (!R) goto nomem;
   R->prog = prog;
-  R->seen = seen;
-  R->err = err;
-  R->err_ctx = err_ctx;
   R->fd = -1;
-  bool is_stdin = strcmp(path, "-") == 0;
-  R->path = strdup(is_stdin ? "<stdin>" : path);
+  R->path = strdup(path);
   if (!R->path) goto nomem;
 
   /* str_hash is a copy of svm_str_hash; stored hashes must be the same. */
@@ -1276,8 +1301,7 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
   uint32_t kcap = 8;
   while (kcap < 2 * (prog->nkinds + 2)) kcap *= 2;
   R->ktab = calloc(kcap, sizeof *R->ktab);
-  R->buf = malloc(FACTS_BUF_SIZE);
-  if (!R->ki || !R->fi || !R->enums || !R->row || !R->fcol || !R->given || !R->ktab || !R->buf) goto nomem;
+  if (!R->ki || !R->fi || !R->enums || !R->row || !R->fcol || !R->given || !R->ktab) goto nomem;
   R->kmask = kcap - 1;
   R->kind_partner = prog->nkinds;
   R->kind_as_of = prog->nkinds + 1;
@@ -1311,6 +1335,34 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
     if ((m & C_CMT) && c != '"' && c != '\\') m |= C_STR;
     R->cls[c] = m;
   }
+  return R;
+
+nomem:
+  *st = SVM_ENOMEM;
+  svm_diag_set(d, path, 0, 0, "out of memory opening %s", path);
+  svm_facts_close(R);
+  return NULL;
+fail:
+  svm_facts_close(R);
+  return NULL;
+}
+
+SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet *seen,
+                              SvmErrorFn err, void *err_ctx, SvmStatus *st, SvmDiag *d) {
+  SvmStatus dummy;
+  if (!st) st = &dummy;
+  bool is_stdin = strcmp(path, "-") == 0;
+  SvmFactReader *R = reader_new(prog, is_stdin ? "<stdin>" : path, st, d);
+  if (!R) return NULL;
+  R->seen = seen;
+  R->err = err;
+  R->err_ctx = err_ctx;
+  R->buf = malloc(FACTS_BUF_SIZE);
+  if (!R->buf) {
+    *st = SVM_ENOMEM;
+    svm_diag_set(d, R->path, 0, 0, "out of memory opening %s", path);
+    goto fail;
+  }
 
   if (is_stdin) {
     R->fd = STDIN_FILENO;
@@ -1337,10 +1389,6 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
 ioerr:
   *st = SVM_EIO;
   svm_diag_set(d, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(R->read_errno));
-  goto fail;
-nomem:
-  *st = SVM_ENOMEM;
-  svm_diag_set(d, R && R->path ? R->path : path, 0, 0, "out of memory opening %s", path);
 fail:
   svm_facts_close(R);
   return NULL;
@@ -1356,7 +1404,8 @@ unsigned svm_facts_errors(const SvmFactReader *r) { return r->nerrors; }
 void svm_facts_close(SvmFactReader *r) {
   if (!r) return;
   if (r->own_fd && r->fd >= 0) close(r->fd);
-  free(r->buf);
+  if (!r->chunk) free(r->buf);
+  free(r->pre);
   free(r->ktab);
   free(r->ki);
   free(r->fi);
@@ -1414,8 +1463,18 @@ static int parse_partner(SvmFactReader *R, SvmPartner *out) {
     }
   }
   if (tk == TK_END && n == 0) REPORT(R, col_of(R, R->last), "partner needs an id (expected: %s)", use);
-  if (b->id) {
-    int r = R->seen ? svm_idset_add(R->seen, b->id->s, b->id->len) : 1;
+  R->id_valid = false;
+  if (b->id && !R->seen) {
+    /* The caller checks for duplicates, in input order (svm_facts_partner_id). */
+    R->id_valid = true;
+    R->id_hash = svm_idset_hash(b->id->s, b->id->len);
+    R->id_col = idcol;
+    R->id_errs = R->nerrors;
+    snip(&sn, b->id->s, b->id->len);
+    memcpy(R->id_snip, sn.s, sizeof R->id_snip);
+  }
+  if (b->id && R->seen) {
+    int r = svm_idset_add(R->seen, b->id->s, b->id->len);
     if (r < 0) return -1;
     if (r == 0)
       REPORT(R, idcol, "duplicate partner '%s': an earlier block of this run has the same id",
@@ -1504,3 +1563,204 @@ oom:
   out->id = b->id;
   return block_fail(R, d);
 }
+
+/* ---- reading in chunks, for evaluation on several threads ---------------------------
+ *
+ * The thread that reads the file only cuts it into chunks of whole partner
+ * blocks (svm_facts_chunk): it looks for a line that starts with `partner`
+ * in column 1 once a chunk holds `want` bytes, and counts the chunk's lines
+ * so that the next one knows its first line number.  Each worker lexes,
+ * validates and evaluates its chunks with a reader of its own
+ * (svm_facts_open_chunks, svm_facts_rebind), in place in the chunk's bytes.
+ * A cut is made only where a partner line certainly starts; partner lines
+ * indented or otherwise unusual are just not cut at, and the block before
+ * them carries on into them exactly as a single reader would read it.
+ */
+
+/* Newlines in p[0, n), eight bytes at a time: a byte of x ^ "\n\n..." is
+ * zero exactly where p has a newline. */
+static uint64_t count_nl(const unsigned char *p, size_t n) {
+  const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL, nl = 0x0a0a0a0a0a0a0a0aULL;
+  uint64_t c = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    memcpy(&x, p + i, 8);
+    x ^= nl;
+    uint64_t zero = ~(((x & low7) + low7) | x | low7);  /* high bit of each zero byte */
+    c += (uint64_t)__builtin_popcountll(zero);
+  }
+  for (; i < n; i++) c += p[i] == '\n';
+  return c;
+}
+
+/* Does a partner line start at s (n bytes available)?  1 yes, 0 no, -1 more
+ * bytes are needed to tell.  `partner` then a separator the lexer stops at:
+ * space, tab, '#', end of line (a CR only before LF). */
+static int partner_line_at(const unsigned char *s, size_t n, bool eof) {
+  static const char w[] = "partner";
+  size_t i = 0;
+  for (; i < 7; i++) {
+    if (i == n) return eof ? 0 : -1;
+    if (s[i] != (unsigned char)w[i]) return 0;
+  }
+  if (n == 7) return eof ? 1 : -1;
+  unsigned char c = s[7];
+  if (c == ' ' || c == '\t' || c == '#' || c == '\n') return 1;
+  if (c != '\r') return 0;
+  if (n == 8) return eof ? 0 : -1;
+  return s[8] == '\n';
+}
+
+int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmDiag *d) {
+  memset(c, 0, sizeof *c);
+  if (R->fatal) {
+    if (d) *d = R->fatal_diag;
+    return -2;
+  }
+  if (want == 0) want = 1;
+  size_t carry = 0, linelen = 0;
+  if (!R->cutting) {
+    if (!R->pending || R->chunk) return 0;
+    R->pending = false;
+    R->cutting = true;
+    linelen = (size_t)(R->end - R->line) + 1;
+    c->first_line = R->lineno;
+  } else {
+    c->first_line = R->lineno + 1;
+  }
+  carry = R->len - R->pos;
+  if (linelen == 0 && carry == 0 && R->eof) return 0;
+  size_t cap = (want > linelen + carry ? want : linelen + carry) + FACTS_READ_CHUNK + 16;
+  unsigned char *data = malloc(cap + 1);  /* + the sentinel byte of the last line */
+  if (!data) goto nomem;
+  size_t n = 0;
+  if (linelen) {
+    memcpy(data, R->line, linelen - 1);
+    data[linelen - 1] = '\n';
+    n = linelen;
+  }
+  memcpy(data + n, R->buf + R->pos, carry);
+  n += carry;
+  R->pos = R->len = 0;
+  R->scanned = 0;
+
+  size_t from = 0, cut = 0;
+  for (;;) {
+    if (n >= want) {
+      size_t i = from > want - 1 ? from : want - 1;
+      const unsigned char *q;
+      int pl = 0;
+      while (i < n && (q = memchr(data + i, '\n', n - i)) != NULL) {
+        size_t s = (size_t)(q - data) + 1;
+        pl = partner_line_at(data + s, n - s, R->eof);
+        if (pl != 0) {
+          if (pl > 0) cut = s;
+          i = (size_t)(q - data);  /* pl < 0: look at this newline again after the next read */
+          break;
+        }
+        i = s;
+      }
+      if (cut) break;
+      from = pl < 0 ? i : n;
+    }
+    if (R->eof) {
+      cut = n;
+      break;
+    }
+    if (cap - n < FACTS_READ_CHUNK) {
+      if (n > want && n - want > max) {
+        /* A block this large is not held whole: the caller reads it with
+         * this reader, the bytes read so far first, then the file. */
+        R->pre = data;
+        R->pre_len = n;
+        R->pre_pos = 0;
+        R->pos = R->len = 0;
+        R->scanned = 0;
+        R->cutting = false;
+        R->lineno = c->first_line - 1;
+        memset(c, 0, sizeof *c);
+        if (read_header(R) < 0) {
+          set_fatal_io(R, d);
+          return -2;
+        }
+        return 2;
+      }
+      size_t ncap = cap + cap / 2;
+      if (ncap < n + FACTS_READ_CHUNK) ncap = n + FACTS_READ_CHUNK;
+      unsigned char *nd = realloc(data, ncap + 1);
+      if (!nd) goto nomem;
+      data = nd;
+      cap = ncap;
+    }
+    size_t room = cap - n < FACTS_READ_CHUNK ? cap - n : FACTS_READ_CHUNK;
+    ssize_t r = read(R->fd, data + n, room);
+    if (r > 0) {
+      n += (size_t)r;
+    } else if (r == 0) {
+      R->eof = true;
+    } else if (errno != EINTR) {
+      R->read_errno = errno;
+      free(data);
+      set_fatal_io(R, d);
+      return -2;
+    }
+  }
+  if (cut == 0) {  /* nothing was left */
+    free(data);
+    return 0;
+  }
+  /* The bytes after the cut go back to the reader's buffer: at most one read
+   * and the few bytes of a line start that needed it. */
+  size_t rest = n - cut;
+  if (rest > FACTS_BUF_SIZE - 1) rest = FACTS_BUF_SIZE - 1;  /* cannot happen; see above */
+  memcpy(R->buf, data + cut, rest);
+  R->len = rest;
+  c->data = data;
+  c->len = cut;
+  /* The chunk's lines: up to and including the one the cut follows. */
+  R->lineno = c->first_line + count_nl(data, cut) - 1;
+  if (cut > 0 && data[cut - 1] != '\n') R->lineno++;
+  return 1;
+nomem:
+  free(data);
+  svm_diag_set(&R->fatal_diag, R->path, 0, 0, "out of memory reading %s", R->path);
+  R->fatal = 1;
+  if (d) *d = R->fatal_diag;
+  return -2;
+}
+
+SvmFactReader *svm_facts_open_chunks(const SvmProgram *prog, const char *path, SvmStatus *st, SvmDiag *d) {
+  SvmStatus dummy;
+  SvmFactReader *R = reader_new(prog, strcmp(path, "-") == 0 ? "<stdin>" : path, st ? st : &dummy, d);
+  if (R) R->chunk = true;
+  return R;
+}
+
+void svm_facts_rebind(SvmFactReader *R, const SvmChunk *c, SvmErrorFn err, void *err_ctx) {
+  R->err = err;
+  R->err_ctx = err_ctx;
+  R->buf = c->data;
+  R->pos = 0;
+  R->len = c->len;
+  R->scanned = 0;
+  R->eof = true;
+  R->lineno = c->first_line - 1;
+  R->pending = false;
+  R->fatal = 0;
+  R->nerrors = 0;
+  R->id_valid = false;
+  (void)read_header(R);  /* no I/O: cannot fail; stops at the chunk's first partner line */
+}
+
+bool svm_facts_partner_id(const SvmFactReader *R, uint64_t *hash, int *col, unsigned *errs_before,
+                          const char **shown) {
+  if (!R->id_valid) return false;
+  *hash = R->id_hash;
+  *col = R->id_col;
+  *errs_before = R->id_errs;
+  *shown = R->id_snip;
+  return true;
+}
+
+bool svm_facts_reading_back(const SvmFactReader *R) { return R->pre != NULL && !R->fatal; }

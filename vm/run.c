@@ -99,131 +99,307 @@ static bool copy_out(FILE *from, FILE *to) {
   return !ferror(from);
 }
 
-/* ---- --jobs N: evaluation on N threads ----------------------------------------
+/* ---- --jobs N: reading and evaluation on N threads -------------------------------
  *
- * Partner blocks are independent, so workers evaluate them in parallel while
- * the main thread reads the next batch; each partner's report is rendered
- * into its own buffer and the buffers are written in input order, so the
- * output is byte for byte that of --jobs 1.  Batches are double-buffered:
- * memory is two batches of partner arenas, whatever the file size.
+ * Partner blocks are independent, so the work shards by partner.  The main
+ * thread only cuts each file into chunks of whole partner blocks (about
+ * CHUNK_WANT bytes, svm_facts_chunk: a newline count and a look at each line
+ * start after the first CHUNK_WANT bytes); N workers lex, validate and
+ * evaluate whole chunks, each with its own reader and arena, and render each
+ * partner's report into the chunk's buffer.  The main thread then takes the
+ * chunks back in input order and does what one thread would have done:
+ * reports each block's errors (with the duplicate-id check, which needs the
+ * run's id set, in its place), stops evaluating at the first error, and
+ * writes the reports.  So the output and the errors are byte for byte those
+ * of --jobs 1.  At most RING chunks are in flight, so memory does not grow
+ * with the file.
  */
-enum { BATCH = 64 };
+enum { CHUNK_WANT = 128 << 10 };  /* the default chunk: tens of partners, in cache */
 
 typedef struct {
-  SvmArena arena;
-  SvmPartner pa;
-  SvmStatus st;
-  SvmDiag d;
+  uint32_t line;
+  int col;
+  char *msg;
+} ChunkErr;
+
+typedef struct {
+  int r;                 /* svm_facts_next's: 1 valid, -1 errors, -2 fatal */
+  uint32_t line;         /* of the partner line */
+  bool has_id;
+  uint64_t id_hash;
+  int id_col;
+  unsigned errs_before;  /* of the chunk's errors, those before the duplicate check */
+  unsigned errs_end;     /* ... and those up to the end of this block */
+  char shown[80];        /* the id as messages show it */
+  bool evaluated;
   bool not_met;
-  FILE *mem;           /* open_memstream over buf */
+  size_t off, len;       /* its report in the chunk's buffer */
+  SvmDiag *diag;         /* r == -2, or the evaluation failed */
+} Rec;
+
+typedef struct {
+  int file;
+  SvmChunk chunk;
+  Rec *rec;
+  size_t nrec, reccap;
+  ChunkErr *err;
+  size_t nerr, errcap;
+  bool oom;              /* a record or message could not be kept */
+  bool done;
+  FILE *mem;             /* open_memstream over buf: the reports */
   char *buf;
   size_t size;
-} Slot;
+} Job;
 
-typedef struct {
+typedef struct Pool {
   const SvmProgram *prog;
   int32_t as_of;
   SvmLimits lim;
   SvmFormat fmt;
-  Slot *slots;         /* the batch being evaluated */
-  int n, next, done;
-  unsigned generation;
+  const char *const *paths;
+  int nfiles;
+  Job *ring;
+  unsigned ring_n;
+  unsigned long queued, taken;   /* jobs handed out so far; taken by workers */
   bool quit;
   pthread_mutex_t mu;
-  pthread_cond_t go, finished;
+  pthread_cond_t work, finished;
 } Pool;
 
-static void eval_slot(Pool *pool, Slot *s) {
-  SvmResult res;
-  s->st = svm_eval(pool->prog, &s->pa, pool->as_of, &pool->lim, &res, &s->d);
-  rewind(s->mem);
-  if (s->st != SVM_OK) return;
-  s->not_met = res.any_not_met;
-  /* json: always rendered as the first partner; the writer adds the comma. */
-  svm_report_partner(s->mem, pool->fmt, pool->prog, &s->pa, &res, pool->as_of, true);
-  if (fflush(s->mem) != 0) {
-    s->st = SVM_ENOMEM;
-    svm_diag_set(&s->d, "", 0, 0, "out of memory while writing the report");
+static void chunk_error(void *ctx, const char *file, int line, int col, const char *msg) {
+  Job *j = ctx;
+  (void)file;  /* every error of a chunk is in the chunk's file */
+  if (j->nerr == j->errcap) {
+    size_t ncap = j->errcap ? j->errcap * 2 : 16;
+    ChunkErr *ne = realloc(j->err, ncap * sizeof *ne);
+    if (!ne) {
+      j->oom = true;
+      return;
+    }
+    j->err = ne;
+    j->errcap = ncap;
   }
+  char *m = strdup(msg);
+  if (!m) {
+    j->oom = true;
+    return;
+  }
+  j->err[j->nerr++] = (ChunkErr){(uint32_t)(line > 0 ? line : 0), col, m};
 }
 
+static SvmDiag *diag_copy(const SvmDiag *d, Job *j) {
+  SvmDiag *c = malloc(sizeof *c);
+  if (!c) j->oom = true;
+  else *c = *d;
+  return c;
+}
+
+/* Reads and evaluates one chunk (on a worker). */
+static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
+  svm_facts_rebind(R, &j->chunk, chunk_error, j);
+  rewind(j->mem);
+  bool evaluate = true;
+  for (;;) {
+    svm_arena_reset(arena);
+    SvmPartner pa;
+    memset(&pa, 0, sizeof pa);
+    SvmDiag d;
+    int r = svm_facts_next(R, arena, &pa, &d);
+    if (r == 0) break;
+    if (j->nrec == j->reccap) {
+      size_t ncap = j->reccap ? j->reccap * 2 : 64;
+      Rec *nr = realloc(j->rec, ncap * sizeof *nr);
+      if (!nr) {
+        j->oom = true;
+        break;
+      }
+      j->rec = nr;
+      j->reccap = ncap;
+    }
+    Rec *rc = &j->rec[j->nrec++];
+    memset(rc, 0, sizeof *rc);
+    rc->r = r;
+    rc->line = pa.line;
+    const char *shown = NULL;
+    rc->has_id = svm_facts_partner_id(R, &rc->id_hash, &rc->id_col, &rc->errs_before, &shown);
+    if (rc->has_id) snprintf(rc->shown, sizeof rc->shown, "%s", shown);
+    rc->errs_end = (unsigned)j->nerr;
+    if (r == -2) {
+      rc->diag = diag_copy(&d, j);
+      break;  /* one thread stops here too */
+    }
+    if (r != 1 || !evaluate) continue;
+    SvmResult res;
+    rc->evaluated = true;
+    if (svm_eval(pool->prog, &pa, pool->as_of, &pool->lim, &res, &d) != SVM_OK) {
+      /* One thread would stop here unless an earlier block had an error,
+       * and then it would still report the errors of the blocks after. */
+      rc->diag = diag_copy(&d, j);
+      evaluate = false;
+      continue;
+    }
+    rc->not_met = res.any_not_met;
+    long at = ftell(j->mem);
+    /* json: always rendered as the first partner; the writer adds the comma. */
+    svm_report_partner(j->mem, pool->fmt, pool->prog, &pa, &res, pool->as_of, true);
+    long end = ftell(j->mem);
+    if (at < 0 || end < at) {
+      j->oom = true;
+      break;
+    }
+    rc->off = (size_t)at;
+    rc->len = (size_t)(end - at);
+  }
+  if (fflush(j->mem) != 0) j->oom = true;
+}
+
+typedef struct {
+  Pool *pool;
+  SvmFactReader **readers;  /* one per fact file, opened on first use */
+  SvmArena arena;
+} Worker;
+
 static void *worker(void *arg) {
-  Pool *pool = arg;
-  unsigned seen = 0;
+  Worker *w = arg;
+  Pool *pool = w->pool;
   pthread_mutex_lock(&pool->mu);
   for (;;) {
-    while (!pool->quit && pool->generation == seen) pthread_cond_wait(&pool->go, &pool->mu);
+    while (!pool->quit && pool->taken == pool->queued) pthread_cond_wait(&pool->work, &pool->mu);
     if (pool->quit) break;
-    seen = pool->generation;
-    while (pool->next < pool->n) {
-      Slot *s = &pool->slots[pool->next++];
-      pthread_mutex_unlock(&pool->mu);
-      eval_slot(pool, s);
-      pthread_mutex_lock(&pool->mu);
-      if (++pool->done == pool->n) pthread_cond_signal(&pool->finished);
+    Job *j = &pool->ring[pool->taken++ % pool->ring_n];
+    pthread_mutex_unlock(&pool->mu);
+    SvmFactReader **R = &w->readers[j->file];
+    if (!*R) {
+      SvmStatus st;
+      SvmDiag d;
+      *R = svm_facts_open_chunks(pool->prog, pool->paths[j->file], &st, &d);
     }
+    if (*R) run_job(pool, j, *R, &w->arena);
+    else j->oom = true;
+    pthread_mutex_lock(&pool->mu);
+    j->done = true;
+    pthread_cond_broadcast(&pool->finished);
   }
   pthread_mutex_unlock(&pool->mu);
   return NULL;
 }
 
+static void job_clear(Job *j) {
+  for (size_t i = 0; i < j->nerr; i++) free(j->err[i].msg);
+  for (size_t i = 0; i < j->nrec; i++) free(j->rec[i].diag);
+  j->nerr = j->nrec = 0;
+  free(j->chunk.data);
+  memset(&j->chunk, 0, sizeof j->chunk);
+  j->oom = j->done = false;
+}
+
 typedef struct {
-  SvmFactReader **readers;
-  int nreaders, cur;
+  FILE *out, *err;
+  SvmFormat fmt;
+  SvmIdSet *seen;
   ErrSink *sink;
-  bool fatal;          /* an I/O error or memory cap: stop */
+  bool first;
+  unsigned partners, not_met;
+} Merge;
+
+static void emit_errors(Merge *m, const char *path, Job *j, size_t *next, size_t upto) {
+  for (; *next < upto && *next < j->nerr; (*next)++) {
+    const ChunkErr *e = &j->err[*next];
+    on_error(m->sink, path, (int)e->line, e->col, e->msg);
+  }
+}
+
+/* Takes a finished chunk back, in input order: what one thread would have
+ * printed for its blocks.  Returns -1 to go on, else the exit status. */
+static int merge_job(Merge *m, const char *path, Job *j) {
+  if (j->oom) {
+    fprintf(m->err, "specvm: out of memory\n");
+    return 2;
+  }
+  size_t e = 0;
+  for (size_t i = 0; i < j->nrec; i++) {
+    Rec *rc = &j->rec[i];
+    if (rc->has_id) {
+      emit_errors(m, path, j, &e, rc->errs_before);
+      int a = svm_idset_add_hash(m->seen, rc->id_hash);
+      if (a < 0) {
+        fprintf(m->err, "specvm: out of memory\n");
+        return 2;
+      }
+      if (a == 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "duplicate partner '%s': an earlier block of this run has the same id", rc->shown);
+        on_error(m->sink, path, (int)rc->line, rc->id_col, msg);
+        if (rc->r == 1) rc->r = -1;
+      }
+    }
+    emit_errors(m, path, j, &e, rc->errs_end);
+    if (rc->r == -2) {
+      if (rc->diag) print_diag(m->err, rc->diag);
+      return 2;
+    }
+    if (rc->r < 0 || m->sink->count) {
+      if (m->sink->count > m->sink->max) return 2;
+      continue;
+    }
+    if (!rc->evaluated) {  /* cannot happen: a worker evaluates every valid block until one fails */
+      fprintf(m->err, "specvm: internal error: a partner was not evaluated\n");
+      return 2;
+    }
+    if (rc->diag) {
+      print_diag(m->err, rc->diag);
+      return 2;
+    }
+    if (m->fmt == SVM_FMT_JSON && !m->first) fputc(',', m->out);
+    if (rc->len) fwrite(j->buf + rc->off, 1, rc->len, m->out);
+    m->first = false;
+    m->partners++;
+    if (rc->not_met) m->not_met++;
+  }
+  emit_errors(m, path, j, &e, j->nerr);
+  /* jsonl streams: each chunk's reports leave as soon as they are known. */
+  if (m->fmt == SVM_FMT_JSONL && (fflush(m->out) == EOF || ferror(m->out))) {
+    if (errno == EPIPE) return m->not_met ? 1 : 0;
+    fprintf(m->err, "specvm: cannot write the report: %s\n", strerror(errno));
+    return 2;
+  }
+  return -1;
+}
+
+static const char *shown_path(const char *path) { return strcmp(path, "-") == 0 ? "<stdin>" : path; }
+
+/* One block read and evaluated on the calling thread, as --jobs 1 would.
+ * Returns -1 to go on, else the exit status. */
+static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, const SvmLimits *lim,
+                            SvmFactReader *R, SvmArena *arena) {
+  svm_arena_reset(arena);
+  SvmPartner pa;
+  memset(&pa, 0, sizeof pa);
   SvmDiag d;
-} Source;
-
-/* Reads up to BATCH partners into b; stops adding once a fact error has been
- * seen (nothing after it is evaluated, as with --jobs 1). */
-static int fill(Source *src, Slot *b) {
-  int n = 0;
-  while (n < BATCH && src->cur < src->nreaders && !src->fatal && src->sink->count == 0) {
-    Slot *s = &b[n];
-    svm_arena_reset(&s->arena);
-    memset(&s->pa, 0, sizeof s->pa);
-    int r = svm_facts_next(src->readers[src->cur], &s->arena, &s->pa, &src->d);
-    if (r == 0) { src->cur++; continue; }
-    if (r == -2) { src->fatal = true; break; }
-    if (r < 0 || src->sink->count) break;
-    n++;
+  int r = svm_facts_next(R, arena, &pa, &d);
+  if (r == 0) return -1;
+  if (r == -2) {
+    print_diag(m->err, &d);
+    return 2;
   }
-  return n;
+  if (r < 0 || m->sink->count) return m->sink->count > m->sink->max ? 2 : -1;
+  SvmResult res;
+  if (svm_eval(prog, &pa, as_of, lim, &res, &d) != SVM_OK) {
+    print_diag(m->err, &d);
+    return 2;
+  }
+  svm_report_partner(m->out, m->fmt, prog, &pa, &res, as_of, m->first);
+  m->first = false;
+  m->partners++;
+  if (res.any_not_met) m->not_met++;
+  return -1;
 }
 
-/* Writes what the sequential loop would have written for one batch; returns
- * false when the run must stop (error printed, *status set). */
-static bool write_batch(Slot *b, int n, FILE *out, FILE *err, SvmFormat fmt, bool *first, unsigned *partners,
-                        unsigned *not_met, int *status) {
-  for (int i = 0; i < n; i++) {
-    Slot *s = &b[i];
-    if (s->st != SVM_OK) {
-      print_diag(err, &s->d);
-      *status = 2;
-      return false;
-    }
-    long len = ftell(s->mem);
-    if (fmt == SVM_FMT_JSON && !*first) fputc(',', out);
-    if (len > 0) fwrite(s->buf, 1, (size_t)len, out);
-    *first = false;
-    (*partners)++;
-    if (s->not_met) (*not_met)++;
-    if (fmt == SVM_FMT_JSONL && (fflush(out) == EOF || ferror(out))) {
-      if (errno == EPIPE) { *status = *not_met ? 1 : 0; return false; }
-      fprintf(err, "specvm: cannot write the report: %s\n", strerror(errno));
-      *status = 2;
-      return false;
-    }
-  }
-  return true;
-}
-
-/* The partner loop of svm_run on o->jobs threads.  Returns the exit status,
+/* The partner loop of svm_run on `jobs` threads.  Returns the exit status,
  * or -1 to let svm_run finish (end of report, copy of held output). */
-static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, int jobs,
-                        SvmFactReader **readers, int nreaders, ErrSink *sink, FILE *out, FILE *err,
-                        unsigned *partners, unsigned *not_met) {
+static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, int jobs, size_t want,
+                        SvmFactReader **readers, const char *const *paths, int nreaders, SvmIdSet *seen,
+                        ErrSink *sink, FILE *out, FILE *err, unsigned *partners, unsigned *not_met) {
   int status = 2;
   Pool pool;
   memset(&pool, 0, sizeof pool);
@@ -231,90 +407,131 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
   pool.as_of = as_of;
   pool.lim = *lim;
   pool.fmt = fmt;
+  pool.paths = paths;
+  pool.nfiles = nreaders;
+  pool.ring_n = (unsigned)jobs * 2 + 2;
   pthread_mutex_init(&pool.mu, NULL);
-  pthread_cond_init(&pool.go, NULL);
+  pthread_cond_init(&pool.work, NULL);
   pthread_cond_init(&pool.finished, NULL);
-  Slot *slots = calloc(2 * BATCH, sizeof *slots);
+  pool.ring = calloc(pool.ring_n, sizeof *pool.ring);
+  Worker *ws = calloc((size_t)jobs, sizeof *ws);
   pthread_t *th = calloc((size_t)jobs, sizeof *th);
   int started = 0;
-  if (!slots || !th) {
-    fprintf(err, "specvm: out of memory\n");
-    goto done;
-  }
-  for (int i = 0; i < 2 * BATCH; i++) {
-    svm_arena_init(&slots[i].arena, lim->max_memory);
-    slots[i].mem = open_memstream(&slots[i].buf, &slots[i].size);
-    if (!slots[i].mem) {
-      fprintf(err, "specvm: out of memory\n");
-      goto done;
-    }
+  Merge m = {out, err, fmt, seen, sink, true, 0, 0};
+  SvmArena seq;
+  svm_arena_init(&seq, lim->max_memory);
+  if (!pool.ring || !ws || !th) goto nomem;
+  for (unsigned i = 0; i < pool.ring_n; i++)
+    if (!(pool.ring[i].mem = open_memstream(&pool.ring[i].buf, &pool.ring[i].size))) goto nomem;
+  for (int i = 0; i < jobs; i++) {
+    ws[i].pool = &pool;
+    svm_arena_init(&ws[i].arena, lim->max_memory);
+    if (!(ws[i].readers = calloc((size_t)(nreaders ? nreaders : 1), sizeof *ws[i].readers))) goto nomem;
   }
   for (; started < jobs; started++)
-    if (pthread_create(&th[started], NULL, worker, &pool) != 0) {
+    if (pthread_create(&th[started], NULL, worker, &ws[started]) != 0) {
       fprintf(err, "specvm: cannot start a thread\n");
       goto done;
     }
-  Source src = {readers, nreaders, 0, sink, false, {{0}, 0, 0, {0}}};
-  Slot *a = slots, *b = slots + BATCH;
-  bool first = true;
-  int na = fill(&src, a);
-  while (na > 0) {
-    pthread_mutex_lock(&pool.mu);
-    pool.slots = a;
-    pool.n = na;
-    pool.next = pool.done = 0;
-    pool.generation++;
-    pthread_cond_broadcast(&pool.go);
-    pthread_mutex_unlock(&pool.mu);
-    int nb = fill(&src, b);
-    pthread_mutex_lock(&pool.mu);
-    while (pool.done < pool.n) pthread_cond_wait(&pool.finished, &pool.mu);
-    pthread_mutex_unlock(&pool.mu);
-    if (!write_batch(a, na, out, err, fmt, &first, partners, not_met, &status)) goto done;
-    Slot *t = a;
-    a = b;
-    b = t;
-    na = nb;
-  }
-  if (src.fatal) {
-    print_diag(err, &src.d);
-    goto done;
-  }
-  /* After a fact error, read on to report every error (up to the cap). */
-  if (sink->count) {
-    SvmArena scratch;
-    svm_arena_init(&scratch, lim->max_memory);
-    for (int i = src.cur; i < nreaders && sink->count <= sink->max; i++) {
-      for (;;) {
-        svm_arena_reset(&scratch);
-        SvmPartner pa;
-        memset(&pa, 0, sizeof pa);
-        int r = svm_facts_next(readers[i], &scratch, &pa, &src.d);
-        if (r == 0) break;
-        if (r == -2) { print_diag(err, &src.d); break; }
-        if (sink->count > sink->max) break;
+
+  unsigned long head = 0;  /* the next chunk to take back */
+  int file = 0;
+  bool more = nreaders > 0, cut_failed = false;
+  SvmDiag cut_diag;
+  memset(&cut_diag, 0, sizeof cut_diag);
+  for (;;) {
+    while (more && pool.queued - head < pool.ring_n) {
+      Job *j = &pool.ring[pool.queued % pool.ring_n];
+      int r = svm_facts_chunk(readers[file], want, lim->max_memory, &j->chunk, &cut_diag);
+      if (r == 0) {
+        if (++file == nreaders) more = false;
+        continue;
       }
+      if (r < 0) {
+        cut_failed = true;
+        more = false;
+        break;
+      }
+      if (r == 2) {
+        /* A block too large to hold: read on this thread, in turn. */
+        while (head < pool.queued) {
+          Job *h = &pool.ring[head % pool.ring_n];
+          pthread_mutex_lock(&pool.mu);
+          while (!h->done) pthread_cond_wait(&pool.finished, &pool.mu);
+          pthread_mutex_unlock(&pool.mu);
+          int mr = merge_job(&m, shown_path(paths[h->file]), h);
+          job_clear(h);
+          head++;
+          if (mr >= 0) {
+            status = mr;
+            goto done;
+          }
+        }
+        do {
+          int sr = sequential_block(&m, prog, as_of, lim, readers[file], &seq);
+          if (sr >= 0) {
+            status = sr;
+            goto done;
+          }
+        } while (svm_facts_reading_back(readers[file]));
+        continue;
+      }
+      j->file = file;
+      pthread_mutex_lock(&pool.mu);
+      pool.queued++;
+      pthread_cond_signal(&pool.work);
+      pthread_mutex_unlock(&pool.mu);
     }
-    svm_arena_fini(&scratch);
+    if (head == pool.queued) break;
+    Job *j = &pool.ring[head % pool.ring_n];
+    pthread_mutex_lock(&pool.mu);
+    while (!j->done) pthread_cond_wait(&pool.finished, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
+    int r = merge_job(&m, shown_path(paths[j->file]), j);
+    job_clear(j);
+    head++;
+    if (r >= 0) {
+      status = r;
+      goto done;
+    }
+  }
+  if (cut_failed) {
+    print_diag(err, &cut_diag);
     goto done;
   }
-  status = -1;
+  status = sink->count ? 2 : -1;
+  goto done;
+nomem:
+  fprintf(err, "specvm: out of memory\n");
 done:
   pthread_mutex_lock(&pool.mu);
   pool.quit = true;
-  pthread_cond_broadcast(&pool.go);
+  pthread_cond_broadcast(&pool.work);
   pthread_mutex_unlock(&pool.mu);
   for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-  if (slots)
-    for (int i = 0; i < 2 * BATCH; i++) {
-      if (slots[i].mem) fclose(slots[i].mem);
-      free(slots[i].buf);
-      svm_arena_fini(&slots[i].arena);
+  *partners = m.partners;
+  *not_met = m.not_met;
+  if (pool.ring)
+    for (unsigned i = 0; i < pool.ring_n; i++) {
+      job_clear(&pool.ring[i]);
+      free(pool.ring[i].err);
+      free(pool.ring[i].rec);
+      if (pool.ring[i].mem) fclose(pool.ring[i].mem);
+      free(pool.ring[i].buf);
     }
-  free(slots);
+  if (ws)
+    for (int i = 0; i < jobs; i++) {
+      if (ws[i].readers)
+        for (int k = 0; k < nreaders; k++) svm_facts_close(ws[i].readers[k]);
+      free(ws[i].readers);
+      svm_arena_fini(&ws[i].arena);
+    }
+  free(ws);
   free(th);
+  free(pool.ring);
+  svm_arena_fini(&seq);
   pthread_mutex_destroy(&pool.mu);
-  pthread_cond_destroy(&pool.go);
+  pthread_cond_destroy(&pool.work);
   pthread_cond_destroy(&pool.finished);
   return status;
 }
@@ -393,7 +610,8 @@ int svm_run(const SvmRunOptions *o) {
   unsigned partners = 0, not_met = 0;
   bool first = true;
   if (o->jobs > 1) {
-    int r = run_parallel(prog, as_of, &lim, fmt, o->jobs, readers, o->nfacts, &sink, out, o->err, &partners, &not_met);
+    int r = run_parallel(prog, as_of, &lim, fmt, o->jobs, o->chunk_size ? o->chunk_size : CHUNK_WANT, readers, o->facts, o->nfacts, seen, &sink, out, o->err,
+                         &partners, &not_met);
     if (r >= 0) {
       status = r;
       goto done;

@@ -4,10 +4,13 @@
  *
  *   specvm [--as-of DATE] [--format text|json|jsonl] RULES.bc FACTS...
  */
+#define _GNU_SOURCE 1  /* sched_getaffinity, CPU_COUNT */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "svm.h"
@@ -24,12 +27,29 @@ static void usage(FILE *f) {
         "                      partner a line, streamed)\n"
         "  --max-steps N       instruction budget per partner (default 50000000)\n"
         "  --max-memory MIB    memory cap per partner in MiB (default 256)\n"
-        "  --jobs N            evaluate partners on N threads (output is the same)\n"
+        "  --jobs N            read and evaluate on N threads (default: the number of\n"
+        "                      processors this process may use; the output is the same)\n"
+        "  --chunk-size BYTES  input a thread takes at a time with --jobs > 1\n"
+        "                      (default 131072; whole partner blocks)\n"
         "  --help, --version\n"
         "\n"
         "Exit status: 0 no rule of any partner is not met, 1 some rule is not met,\n"
         "2 an error (usage, bad bytecode, invalid facts, a resource limit).\n",
         f);
+}
+
+/* The processors this process may run on (its affinity mask, which a
+ * container or taskset narrows), at most 64: the default for --jobs. */
+static int processors(void) {
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n >= 1) return n < 64 ? n : 64;
+  }
+#endif
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n < 64 ? (int)n : 64;
 }
 
 static bool parse_u64(const char *s, uint64_t *out) {
@@ -75,7 +95,8 @@ int main(int argc, char **argv) {
         goto done;
       }
       bool takes = !strcmp(name, "--as-of") || !strcmp(name, "--format") || !strcmp(name, "--max-steps") ||
-                   !strcmp(name, "--max-memory") || !strcmp(name, "--jobs");
+                   !strcmp(name, "--max-memory") || !strcmp(name, "--jobs") ||
+                   !strcmp(name, "--chunk-size");
       if (!takes) { fprintf(stderr, "specvm: unknown option '%s' (see specvm --help)\n", a); goto done; }
       if (val) val++;
       else if (i + 1 < argc) val = argv[++i];
@@ -103,6 +124,13 @@ int main(int argc, char **argv) {
           goto done;
         }
         o.jobs = (int)j;
+      } else if (!strcmp(name, "--chunk-size")) {
+        uint64_t c;
+        if (!parse_u64(val, &c) || c == 0 || c > ((uint64_t)1 << 30)) {
+          fprintf(stderr, "specvm: --chunk-size wants a number of bytes from 1 to 1073741824\n");
+          goto done;
+        }
+        o.chunk_size = (size_t)c;
       } else {
         uint64_t mib;
         if (!parse_u64(val, &mib) || mib == 0 || mib > (1u << 20)) {
@@ -117,6 +145,7 @@ int main(int argc, char **argv) {
   }
   if (nfiles < 1) { usage(stderr); goto done; }
   if (nfiles < 2) { fputs("specvm: no fact files given (use - for standard input)\n", stderr); goto done; }
+  if (o.jobs == 0) o.jobs = processors();
   o.bytecode = files[0];
   o.facts = files + 1;
   o.nfacts = nfiles - 1;

@@ -90,6 +90,35 @@ int svm_facts_next(SvmFactReader *r, SvmArena *arena, SvmPartner *out, SvmDiag *
 unsigned svm_facts_errors(const SvmFactReader *r);
 void svm_facts_close(SvmFactReader *r);
 
+/* Reading in chunks, for evaluation on several threads (vm/run.c).  The
+ * thread that reads a file cuts it, after svm_facts_open read its header,
+ * into chunks of whole partner blocks of about `want` bytes; each worker
+ * reads its chunks with a reader of its own.  The id set is then the
+ * caller's: chunk readers leave the duplicate check to it, in input order. */
+typedef struct {
+  unsigned char *data;   /* malloc'd, len bytes and one spare (caller frees) */
+  size_t len;
+  uint64_t first_line;   /* of data[0] in the file */
+} SvmChunk;
+/* 1 a chunk, 0 end of file, -2 I/O error or out of memory (d says which),
+ * 2 no chunk: a partner block has more than max bytes of text, and the
+ * caller reads the blocks with svm_facts_next while svm_facts_reading_back
+ * says so (after which chunks can be taken again). */
+int svm_facts_chunk(SvmFactReader *r, size_t want, size_t max, SvmChunk *c, SvmDiag *d);
+bool svm_facts_reading_back(const SvmFactReader *r);
+/* A reader for chunks of the file path (as named in messages). */
+SvmFactReader *svm_facts_open_chunks(const SvmProgram *prog, const char *path, SvmStatus *st, SvmDiag *d);
+/* Points r at chunk c (which must outlive the reads); errors go to err. */
+void svm_facts_rebind(SvmFactReader *r, const SvmChunk *c, SvmErrorFn err, void *err_ctx);
+/* After svm_facts_next on a reader without an id set: the partner's id hash,
+ * its column, how many of the chunk's errors precede the duplicate check,
+ * and the id as a message shows it.  false when the block had no id. */
+bool svm_facts_partner_id(const SvmFactReader *r, uint64_t *hash, int *col, unsigned *errs_before,
+                          const char **shown);
+/* The hash svm_idset_add keeps; adding by hash. */
+uint64_t svm_idset_hash(const char *id, size_t len);
+int svm_idset_add_hash(SvmIdSet *s, uint64_t h);
+
 /* ---- a whole run (vm/run.c) ------------------------------------------------- */
 
 typedef struct {
@@ -102,7 +131,8 @@ typedef struct {
   uint64_t max_steps;          /* 0: default */
   size_t max_memory;           /* bytes; 0: default */
   unsigned max_errors;         /* fact errors reported before giving up; 0: default */
-  int jobs;                    /* evaluation threads; 0 or 1: evaluate on the calling thread */
+  int jobs;                    /* reading and evaluation threads; 0 or 1: all on the calling thread */
+  size_t chunk_size;           /* with jobs > 1: bytes of input a thread takes at a time; 0: default */
   FILE *out, *err;
 } SvmRunOptions;
 
