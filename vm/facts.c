@@ -717,9 +717,22 @@ static void *balloc(Block *b, size_t n) {
 /* svm_str_hash, inlined: every stored word and text is hashed, so the call
  * would sit in the hot loop.  svm_facts_open checks that the two agree. */
 static inline uint32_t str_hash(const char *s, size_t len) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-  return h;
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
+  for (; len >= 8; s += 8, len -= 8) {
+    uint64_t w;
+    memcpy(&w, s, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  if (len) {
+    uint64_t w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+  }
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return (uint32_t)h;
 }
 
 /* memcmp for the short words of fact files, without a library call. */
@@ -753,7 +766,7 @@ static bool intern_grow(Block *b) {
   for (uint32_t i = 0; i <= b->imask; i++) {
     const SvmStr *e = b->itab[i];
     if (!e) continue;
-    uint32_t j = fmix32(e->hash) & (ncap - 1);
+    uint32_t j = e->hash & (ncap - 1);
     while (nt[j]) j = (j + 1) & (ncap - 1);
     nt[j] = e;
   }
@@ -767,7 +780,7 @@ static bool intern_grow(Block *b) {
 static const SvmStr *intern(Block *b, const char *s, size_t len) {
   if ((b->icount + 1) * 4 > (b->imask + 1) * 3 && !intern_grow(b)) return NULL;
   uint32_t h = str_hash(s, len);
-  uint32_t i = fmix32(h) & b->imask;
+  uint32_t i = h & b->imask;  /* the hash is mixed already */
   for (const SvmStr *e; (e = b->itab[i]) != NULL; i = (i + 1) & b->imask)
     if (e->hash == h && e->len == len && bytes_eq(e->s, s, len)) return e;
   SvmStr *n = str_new(b, s, len, h);
@@ -933,6 +946,10 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
                article(what), what, list, suggest_text(&s, sg, sizeof sg));
         return 0;
       }
+      /* The program's own string: nothing to copy or intern, and equal
+       * words still share one pointer. */
+      out->u.str = R->ki[k].f[fi].enums[i];
+      return 1;
     }
     return (out->u.str = intern(b, t->v, t->vlen)) ? 1 : -1;
   }
@@ -1281,6 +1298,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
 
   /* str_hash is a copy of svm_str_hash; stored hashes must be the same. */
   assert(str_hash("as-of", 5) == svm_str_hash("as-of", 5));
+  assert(str_hash("premier-integrator", 18) == svm_str_hash("premier-integrator", 18));
   long most = schema_check(prog);
   if (most < 0) {
     *st = SVM_EFORMAT;
@@ -1588,7 +1606,7 @@ static uint64_t count_nl(const unsigned char *p, size_t n) {
     memcpy(&x, p + i, 8);
     x ^= nl;
     uint64_t zero = ~(((x & low7) + low7) | x | low7);  /* high bit of each zero byte */
-    c += (uint64_t)__builtin_popcountll(zero);
+    c += ((zero >> 7) * 0x0101010101010101ULL) >> 56;    /* their count: a sum of eight 0/1 bytes */
   }
   for (; i < n; i++) c += p[i] == '\n';
   return c;
@@ -1613,7 +1631,9 @@ static int partner_line_at(const unsigned char *s, size_t n, bool eof) {
 }
 
 int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmDiag *d) {
-  memset(c, 0, sizeof *c);
+  /* Reads of 64 KiB: a chunk then ends at most that far after `want`. */
+  enum { READ = 64 << 10 };
+  c->len = 0;
   if (R->fatal) {
     if (d) *d = R->fatal_diag;
     return -2;
@@ -1631,9 +1651,17 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   }
   carry = R->len - R->pos;
   if (linelen == 0 && carry == 0 && R->eof) return 0;
-  size_t cap = (want > linelen + carry ? want : linelen + carry) + FACTS_READ_CHUNK + 16;
-  unsigned char *data = malloc(cap + 1);  /* + the sentinel byte of the last line */
-  if (!data) goto nomem;
+  /* The caller's buffer is reused from chunk to chunk: once every buffer of
+   * the ring has its size, cutting allocates nothing. */
+  size_t need = (want > linelen + carry ? want : linelen + carry) + 2 * READ;
+  unsigned char *data = c->data;
+  size_t cap = c->cap;
+  if (cap < need) {
+    unsigned char *nd = realloc(data, need + 1);  /* + the sentinel byte of the last line */
+    if (!nd) goto nomem;
+    c->data = data = nd;
+    c->cap = cap = need;
+  }
   size_t n = 0;
   if (linelen) {
     memcpy(data, R->line, linelen - 1);
@@ -1668,11 +1696,11 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
       cut = n;
       break;
     }
-    if (cap - n < FACTS_READ_CHUNK) {
+    if (cap - n < READ) {
       if (n > want && n - want > max) {
         /* A block this large is not held whole: the caller reads it with
          * this reader, the bytes read so far first, then the file. */
-        R->pre = data;
+        R->pre = data;  /* the reader owns the buffer now */
         R->pre_len = n;
         R->pre_pos = 0;
         R->pos = R->len = 0;
@@ -1687,13 +1715,13 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
         return 2;
       }
       size_t ncap = cap + cap / 2;
-      if (ncap < n + FACTS_READ_CHUNK) ncap = n + FACTS_READ_CHUNK;
+      if (ncap < n + READ) ncap = n + READ;
       unsigned char *nd = realloc(data, ncap + 1);
       if (!nd) goto nomem;
-      data = nd;
-      cap = ncap;
+      c->data = data = nd;
+      c->cap = cap = ncap;
     }
-    size_t room = cap - n < FACTS_READ_CHUNK ? cap - n : FACTS_READ_CHUNK;
+    size_t room = cap - n < READ ? cap - n : READ;
     ssize_t r = read(R->fd, data + n, room);
     if (r > 0) {
       n += (size_t)r;
@@ -1701,29 +1729,23 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
       R->eof = true;
     } else if (errno != EINTR) {
       R->read_errno = errno;
-      free(data);
       set_fatal_io(R, d);
       return -2;
     }
   }
-  if (cut == 0) {  /* nothing was left */
-    free(data);
-    return 0;
-  }
+  if (cut == 0) return 0;  /* nothing was left */
   /* The bytes after the cut go back to the reader's buffer: at most one read
    * and the few bytes of a line start that needed it. */
   size_t rest = n - cut;
   if (rest > FACTS_BUF_SIZE - 1) rest = FACTS_BUF_SIZE - 1;  /* cannot happen; see above */
   memcpy(R->buf, data + cut, rest);
   R->len = rest;
-  c->data = data;
   c->len = cut;
   /* The chunk's lines: up to and including the one the cut follows. */
   R->lineno = c->first_line + count_nl(data, cut) - 1;
   if (cut > 0 && data[cut - 1] != '\n') R->lineno++;
   return 1;
 nomem:
-  free(data);
   svm_diag_set(&R->fatal_diag, R->path, 0, 0, "out of memory reading %s", R->path);
   R->fatal = 1;
   if (d) *d = R->fatal_diag;

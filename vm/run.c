@@ -288,8 +288,7 @@ static void job_clear(Job *j) {
   for (size_t i = 0; i < j->nerr; i++) free(j->err[i].msg);
   for (size_t i = 0; i < j->nrec; i++) free(j->rec[i].diag);
   j->nerr = j->nrec = 0;
-  free(j->chunk.data);
-  memset(&j->chunk, 0, sizeof j->chunk);
+  j->chunk.len = 0;  /* the buffer stays for the next chunk */
   j->oom = j->done = false;
 }
 
@@ -514,6 +513,7 @@ done:
   if (pool.ring)
     for (unsigned i = 0; i < pool.ring_n; i++) {
       job_clear(&pool.ring[i]);
+      free(pool.ring[i].chunk.data);
       free(pool.ring[i].err);
       free(pool.ring[i].rec);
       if (pool.ring[i].mem) fclose(pool.ring[i].mem);

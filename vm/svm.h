@@ -96,8 +96,8 @@ void svm_facts_close(SvmFactReader *r);
  * reads its chunks with a reader of its own.  The id set is then the
  * caller's: chunk readers leave the duplicate check to it, in input order. */
 typedef struct {
-  unsigned char *data;   /* malloc'd, len bytes and one spare (caller frees) */
-  size_t len;
+  unsigned char *data;   /* malloc'd: len bytes of text and a spare byte (the caller frees it) */
+  size_t len, cap;       /* start with data NULL, cap 0; the buffer is reused and grown */
   uint64_t first_line;   /* of data[0] in the file */
 } SvmChunk;
 /* 1 a chunk, 0 end of file, -2 I/O error or out of memory (d says which),
