@@ -41,8 +41,9 @@ SvmStatus svm_eval(const SvmProgram *p, const SvmPartner *pa, int32_t as_of, con
 
 typedef enum { SVM_FMT_TEXT, SVM_FMT_JSON, SVM_FMT_JSONL } SvmFormat;
 
-/* Writes one partner's verdicts; `first` tells json to omit the comma. */
-void svm_report_partner(FILE *out, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa,
+/* Writes one partner's verdicts; `first` tells json to omit the comma.
+ * false: out of memory, nothing written. */
+bool svm_report_partner(FILE *out, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa,
                         const SvmResult *res, int32_t as_of, bool first);
 void svm_report_begin(FILE *out, SvmFormat fmt, int32_t as_of);
 void svm_report_end(FILE *out, SvmFormat fmt, unsigned partners, unsigned not_met);

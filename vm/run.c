@@ -241,9 +241,9 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
     rc->not_met = res.any_not_met;
     long at = ftell(j->mem);
     /* json: always rendered as the first partner; the writer adds the comma. */
-    svm_report_partner(j->mem, pool->fmt, pool->prog, &pa, &res, pool->as_of, true);
+    bool wrote = svm_report_partner(j->mem, pool->fmt, pool->prog, &pa, &res, pool->as_of, true);
     long end = ftell(j->mem);
-    if (at < 0 || end < at) {
+    if (!wrote || at < 0 || end < at) {
       j->oom = true;
       break;
     }
@@ -387,7 +387,10 @@ static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, con
     print_diag(m->err, &d);
     return 2;
   }
-  svm_report_partner(m->out, m->fmt, prog, &pa, &res, as_of, m->first);
+  if (!svm_report_partner(m->out, m->fmt, prog, &pa, &res, as_of, m->first)) {
+    fprintf(m->err, "specvm: out of memory while writing the report\n");
+    return 2;
+  }
   m->first = false;
   m->partners++;
   if (res.any_not_met) m->not_met++;
@@ -641,9 +644,14 @@ int svm_run(const SvmRunOptions *o) {
       }
       partners++;
       if (res.any_not_met) not_met++;
-      svm_report_partner(out, fmt, prog, &pa, &res, as_of, first);
+      if (!svm_report_partner(out, fmt, prog, &pa, &res, as_of, first)) {
+        fprintf(o->err, "specvm: out of memory while writing the report\n");
+        goto done;
+      }
       first = false;
-      if (fmt == SVM_FMT_JSONL && (fflush(out) == EOF || ferror(out))) {
+      /* jsonl streams, in batches of 64 partners: a write a partner cost
+       * more than writing the report. */
+      if (fmt == SVM_FMT_JSONL && ((partners % 64 == 0 && fflush(out) == EOF) || ferror(out))) {
         if (errno == EPIPE) { status = not_met ? 1 : 0; goto done; }
         fprintf(o->err, "specvm: cannot write the report: %s\n", strerror(errno));
         goto done;
