@@ -105,9 +105,9 @@ asan:
 # ---- fuzzing (clang libFuzzer) -------------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_FLAGS   := -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) -Itests
+FUZZ_FLAGS   := -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O1 -pthread -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) -Itests
 FUZZ_LIBSRC  := $(VM_SRC) $(CC_SRC) $(GEN_SRC) tests/schema_v1.c
-FUZZERS      := facts bytecode compile
+FUZZERS      := facts bytecode compile jobs
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(BUILD)/grammar/parser.h $(BUILD)/grammar/lexer.h
 	@mkdir -p $(@D)

@@ -240,6 +240,25 @@ if [ -n "${SKIPPED:-}" ]; then
   say ""
 fi
 
+# ---- threads ------------------------------------------------------------------------------------
+# The table above is specvm as a user runs it: --jobs defaults to the
+# processors the process may use.  Here the same on the 100k file with one
+# thread, and the speed-up of the default over it.
+NPROC=$(nproc 2>/dev/null || echo 1)
+say "#### Threads: --jobs 1 against the default (--jobs $NPROC here), 100k partners, jsonl"
+say ""
+row '| %-20s | %12s | %12s | %9s |\n' module "--jobs 1 s" "default s" speed-up
+row '| %-20s | %12s | %12s | %9s |\n' "---" "---:" "---:" "---:"
+for name in norules both; do
+  has "$name" || continue
+  eval "tdef=\${T_${name}_jsonl_100000:-}"
+  [ -n "$tdef" ] || continue
+  tm "$(runs_for 100000)" "$SPECVM" --jobs 1 --format jsonl "$B/$name.bc" "$(facts 100000)"
+  [ -n "$T" ] || continue
+  row '| %-20s | %12s | %12s | %9s |\n' "$name" "$(sec "$T")" "$(sec "$tdef")" "$(calc %.2f "$T/$tdef")"
+done
+say ""
+
 # ---- linearity ------------------------------------------------------------------------------
 say "#### Linearity: (t100k - t0) / (t10k - t0), should be about 10"
 say ""

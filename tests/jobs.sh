@@ -64,5 +64,15 @@ for fmt in jsonl json text; do check "$TMP/both.bc" "$TMP/bigblock.facts" $fmt -
 grep -v expires=nope "$TMP/bigblock.facts" | grep -v '^  person y' | grep -v '^partner b3$' >"$TMP/bigok.facts"
 for fmt in jsonl json text; do check "$TMP/both.bc" "$TMP/bigok.facts" $fmt --max-memory 1; done
 
+# A line that starts like a partner line but is longer than the line limit
+# is dropped before it is lexed: the facts after it stay in the block before.
+{
+  echo "as-of 2021-10-01"
+  printf 'partner a\n  person x full-time\n'
+  printf 'partner b "'; head -c 1100000 /dev/zero | tr '\000' a; printf '"\n'
+  printf '  person y full-time\npartner c\n  person z full-time\n'
+} >"$TMP/longline.facts"
+for fmt in jsonl text; do check "$TMP/both.bc" "$TMP/longline.facts" $fmt; done
+
 echo "jobs: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1614,7 +1614,8 @@ static uint64_t count_nl(const unsigned char *p, size_t n) {
 
 /* Does a partner line start at s (n bytes available)?  1 yes, 0 no, -1 more
  * bytes are needed to tell.  `partner` then a separator the lexer stops at:
- * space, tab, '#', end of line (a CR only before LF). */
+ * space, tab, '#', end of line (a CR only before LF); and not longer than
+ * the line limit, since read_line drops such a line before it is lexed. */
 static int partner_line_at(const unsigned char *s, size_t n, bool eof) {
   static const char w[] = "partner";
   size_t i = 0;
@@ -1622,17 +1623,30 @@ static int partner_line_at(const unsigned char *s, size_t n, bool eof) {
     if (i == n) return eof ? 0 : -1;
     if (s[i] != (unsigned char)w[i]) return 0;
   }
-  if (n == 7) return eof ? 1 : -1;
-  unsigned char c = s[7];
-  if (c == ' ' || c == '\t' || c == '#' || c == '\n') return 1;
-  if (c != '\r') return 0;
-  if (n == 8) return eof ? 0 : -1;
-  return s[8] == '\n';
+  if (n > 7) {
+    unsigned char c = s[7];
+    if (c == '\r') {
+      if (n == 8) return eof ? 0 : -1;
+      if (s[8] != '\n') return 0;
+    } else if (c != ' ' && c != '\t' && c != '#' && c != '\n') {
+      return 0;
+    }
+  }
+  size_t look = n < (size_t)FACTS_MAX_LINE + 2 ? n : (size_t)FACTS_MAX_LINE + 2;
+  const unsigned char *nl = memchr(s, '\n', look);
+  size_t len;
+  if (nl) len = (size_t)(nl - s);
+  else if (look == (size_t)FACTS_MAX_LINE + 2) return 0;
+  else if (eof) len = n;
+  else return -1;
+  if (len > 0 && s[len - 1] == '\r') len--;
+  return len <= FACTS_MAX_LINE;
 }
 
 int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmDiag *d) {
-  /* Reads of 64 KiB: a chunk then ends at most that far after `want`. */
-  enum { READ = 64 << 10 };
+  /* Reads of 64 KiB: a chunk then ends at most that far after `want`
+   * (fuzzing: the tiny FACTS_READ_CHUNK, so short inputs read more). */
+  enum { READ = FACTS_READ_CHUNK < (64 << 10) ? FACTS_READ_CHUNK : (64 << 10) };
   c->len = 0;
   if (R->fatal) {
     if (d) *d = R->fatal_diag;
@@ -1737,7 +1751,12 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   /* The bytes after the cut go back to the reader's buffer: at most one read
    * and the few bytes of a line start that needed it. */
   size_t rest = n - cut;
-  if (rest > FACTS_BUF_SIZE - 1) rest = FACTS_BUF_SIZE - 1;  /* cannot happen; see above */
+  if (rest > FACTS_BUF_SIZE - 1) {  /* cannot happen; see above */
+    svm_diag_set(&R->fatal_diag, R->path, 0, 0, "internal error: a chunk's remainder does not fit");
+    R->fatal = 1;
+    if (d) *d = R->fatal_diag;
+    return -2;
+  }
   memcpy(R->buf, data + cut, rest);
   R->len = rest;
   c->len = cut;
