@@ -158,16 +158,27 @@ expect_status 0 "same source, same bytes" -- sh -c "\"$SPECC\" \"$R\" -o \"$TMP/
 i=0
 { echo "as-of 2024-06-30"; while [ $i -lt 500 ]; do echo "partner q$i"; echo "  rep r$i north"; echo "  rep s$i south"; [ $((i % 3)) = 0 ] && echo "  training r$i sales-101 2024-01-01"; echo "  training s$i tech-101 2024-01-01"; echo "  sale x $((i * 1000)) 2024-03-01"; i=$((i + 1)); done; } >"$TMP/jobs.facts"
 for fmt in text json jsonl; do
-  "$SPECVM" --format $fmt "$BC" "$TMP/jobs.facts" "$F" >"$TMP/j1" 2>"$TMP/e1"; s1=$?
+  "$SPECVM" --jobs 1 --format $fmt "$BC" "$TMP/jobs.facts" "$F" >"$TMP/j1" 2>"$TMP/e1"; s1=$?
   "$SPECVM" --jobs 3 --format $fmt "$BC" "$TMP/jobs.facts" "$F" >"$TMP/j3" 2>"$TMP/e3"; s3=$?
   if [ "$s1" = "$s3" ] && cmp -s "$TMP/j1" "$TMP/j3"; then ok; else bad "--jobs 3 differs from --jobs 1 ($fmt)"; fi
 done
 # ... also when a fact error stops the run part way (jsonl streams what came before).
 cat "$TMP/jobs.facts" "$TMP/bad.facts" | sed '/^as-of/d' >"$TMP/jobsbad.facts"
-"$SPECVM" --as-of 2024-06-30 --format jsonl "$BC" "$TMP/jobsbad.facts" >"$TMP/j1" 2>"$TMP/e1"; s1=$?
+"$SPECVM" --as-of 2024-06-30 --jobs 1 --format jsonl "$BC" "$TMP/jobsbad.facts" >"$TMP/j1" 2>"$TMP/e1"; s1=$?
 "$SPECVM" --as-of 2024-06-30 --jobs 2 --format jsonl "$BC" "$TMP/jobsbad.facts" >"$TMP/j3" 2>"$TMP/e3"; s3=$?
 if [ "$s1" = 2 ] && [ "$s3" = 2 ] && cmp -s "$TMP/j1" "$TMP/j3" && cmp -s "$TMP/e1" "$TMP/e3"; then ok; else bad "--jobs 2 differs from --jobs 1 after a fact error"; fi
 expect_status 2 "--jobs 0 is refused" -- "$SPECVM" --jobs 0 "$BC" "$F"
+expect_status 2 "--chunk-size 0 is refused" -- "$SPECVM" --chunk-size 0 "$BC" "$F"
+
+# --check: the facts are read and validated, nothing is evaluated.
+for j in 1 3; do
+  expect_status 0 "--check --jobs $j on valid facts" -- "$SPECVM" --check --jobs $j "$BC" "$TMP/jobs.facts"
+  out_has "--check --jobs $j summary" "^500 partners in 1 fact file: no errors$"
+  expect_status 2 "--check --jobs $j on invalid facts" -- "$SPECVM" --check --jobs $j --as-of 2024-06-30 "$BC" "$TMP/jobsbad.facts"
+  no_stdout "--check --jobs $j on invalid facts"
+  if cmp -s "$TMP/err" "$TMP/e1"; then ok; else bad "--check --jobs $j: not the errors of an evaluating run"; fi
+done
+expect_status 2 "--check takes no value" -- "$SPECVM" --check=yes "$BC" "$F"
 
 # A partner with a million facts: evaluated within the default limits, and a
 # clear error naming the limit and how to raise it when the memory cap is lower.

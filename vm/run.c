@@ -156,6 +156,7 @@ typedef struct Pool {
   int32_t as_of;
   SvmLimits lim;
   SvmFormat fmt;
+  bool check;            /* --check: read and validate only */
   const char *const *paths;
   int nfiles;
   Job *ring;
@@ -231,6 +232,7 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
     if (r != 1 || !evaluate) continue;
     SvmResult res;
     rc->evaluated = true;
+    if (pool->check) continue;
     if (svm_eval(pool->prog, &pa, pool->as_of, &pool->lim, &res, &d) != SVM_OK) {
       /* One thread would stop here unless an earlier block had an error,
        * and then it would still report the errors of the blocks after. */
@@ -295,6 +297,7 @@ static void job_clear(Job *j) {
 typedef struct {
   FILE *out, *err;
   SvmFormat fmt;
+  bool check;
   SvmIdSet *seen;
   ErrSink *sink;
   bool first;
@@ -349,6 +352,10 @@ static int merge_job(Merge *m, const char *path, Job *j) {
       print_diag(m->err, rc->diag);
       return 2;
     }
+    if (m->check) {
+      m->partners++;
+      continue;
+    }
     if (m->fmt == SVM_FMT_JSON && !m->first) fputc(',', m->out);
     if (rc->len) fwrite(j->buf + rc->off, 1, rc->len, m->out);
     m->first = false;
@@ -382,6 +389,10 @@ static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, con
     return 2;
   }
   if (r < 0 || m->sink->count) return m->sink->count > m->sink->max ? 2 : -1;
+  if (m->check) {
+    m->partners++;
+    return -1;
+  }
   SvmResult res;
   if (svm_eval(prog, &pa, as_of, lim, &res, &d) != SVM_OK) {
     print_diag(m->err, &d);
@@ -399,7 +410,8 @@ static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, con
 
 /* The partner loop of svm_run on `jobs` threads.  Returns the exit status,
  * or -1 to let svm_run finish (end of report, copy of held output). */
-static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, int jobs, size_t want,
+static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, bool check,
+                        int jobs, size_t want,
                         SvmFactReader **readers, const char *const *paths, int nreaders, SvmIdSet *seen,
                         ErrSink *sink, FILE *out, FILE *err, unsigned *partners, unsigned *not_met) {
   int status = 2;
@@ -409,6 +421,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
   pool.as_of = as_of;
   pool.lim = *lim;
   pool.fmt = fmt;
+  pool.check = check;
   pool.paths = paths;
   pool.nfiles = nreaders;
   pool.ring_n = (unsigned)jobs * 2 + 2;
@@ -419,7 +432,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
   Worker *ws = calloc((size_t)jobs, sizeof *ws);
   pthread_t *th = calloc((size_t)jobs, sizeof *th);
   int started = 0;
-  Merge m = {out, err, fmt, seen, sink, true, 0, 0};
+  Merge m = {out, err, fmt, check, seen, sink, true, 0, 0};
   SvmArena seq;
   svm_arena_init(&seq, lim->max_memory);
   if (!pool.ring || !ws || !th) goto nomem;
@@ -601,7 +614,7 @@ int svm_run(const SvmRunOptions *o) {
   if (sink.count) goto done;
 
   SvmFormat fmt = (SvmFormat)o->format;
-  if (fmt != SVM_FMT_JSONL) {
+  if (fmt != SVM_FMT_JSONL && !o->check) {
     hold = tmpfile();
     if (!hold) {
       fprintf(o->err, "specvm: cannot create a temporary file: %s\n", strerror(errno));
@@ -609,12 +622,12 @@ int svm_run(const SvmRunOptions *o) {
     }
     out = hold;
   }
-  svm_report_begin(out, fmt, as_of);
+  if (!o->check) svm_report_begin(out, fmt, as_of);
   unsigned partners = 0, not_met = 0;
   bool first = true;
   if (o->jobs > 1) {
-    int r = run_parallel(prog, as_of, &lim, fmt, o->jobs, o->chunk_size ? o->chunk_size : CHUNK_WANT, readers, o->facts, o->nfacts, seen, &sink, out, o->err,
-                         &partners, &not_met);
+    int r = run_parallel(prog, as_of, &lim, fmt, o->check, o->jobs, o->chunk_size ? o->chunk_size : CHUNK_WANT,
+                         readers, o->facts, o->nfacts, seen, &sink, out, o->err, &partners, &not_met);
     if (r >= 0) {
       status = r;
       goto done;
@@ -635,6 +648,10 @@ int svm_run(const SvmRunOptions *o) {
       if (r < 0 || sink.count) {
         if (sink.count > sink.max) goto done;
         continue; /* keep reading: report every error, evaluate nothing more */
+      }
+      if (o->check) {
+        partners++;
+        continue;
       }
       SvmResult res;
       st = svm_eval(prog, &pa, as_of, &lim, &res, &d);
@@ -660,7 +677,11 @@ int svm_run(const SvmRunOptions *o) {
   }
   if (sink.count) goto done;
 finish:
-  svm_report_end(out, fmt, partners, not_met);
+  if (o->check)
+    fprintf(out, "%u partner%s in %d fact file%s: no errors\n", partners, partners == 1 ? "" : "s", o->nfacts,
+            o->nfacts == 1 ? "" : "s");
+  else
+    svm_report_end(out, fmt, partners, not_met);
   if (hold && !copy_out(hold, o->out)) {
     if (errno != EPIPE) fprintf(o->err, "specvm: cannot write the report: %s\n", strerror(errno));
     status = errno == EPIPE ? (not_met ? 1 : 0) : 2;

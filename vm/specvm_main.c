@@ -27,6 +27,8 @@ static void usage(FILE *f) {
         "                      partner a line, streamed)\n"
         "  --max-steps N       instruction budget per partner (default 50000000)\n"
         "  --max-memory MIB    memory cap per partner in MiB (default 256)\n"
+        "  --check             only read and validate the fact files (against the\n"
+        "                      schema of RULES.bc); exit 0 when they are valid\n"
         "  --jobs N            read and evaluate on N threads (default: the number of\n"
         "                      processors this process may use; the output is the same)\n"
         "  --chunk-size BYTES  input a thread takes at a time with --jobs > 1\n"
@@ -89,6 +91,10 @@ int main(int argc, char **argv) {
       memcpy(name, a, nl);
       name[nl] = '\0';
       if (!strcmp(name, "--help")) { usage(stdout); status = 0; goto done; }
+      if (!strcmp(name, "--check") && !val) {
+        o.check = true;
+        continue;
+      }
       if (!strcmp(name, "--version")) {
         printf("specvm %s (bytecode format %d)\n", SVM_VERSION_STRING, SVM_FORMAT_VERSION);
         status = 0;

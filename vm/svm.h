@@ -132,6 +132,7 @@ typedef struct {
   size_t max_memory;           /* bytes; 0: default */
   unsigned max_errors;         /* fact errors reported before giving up; 0: default */
   int jobs;                    /* reading and evaluation threads; 0 or 1: all on the calling thread */
+  bool check;                  /* read and validate the facts only: no evaluation, no report */
   size_t chunk_size;           /* with jobs > 1: bytes of input a thread takes at a time; 0: default */
   FILE *out, *err;
 } SvmRunOptions;
