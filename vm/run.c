@@ -138,7 +138,7 @@ typedef struct {
 } Rec;
 
 typedef struct {
-  int file;
+  _Alignas(64) int file;
   SvmChunk chunk;
   Rec *rec;
   size_t nrec, reccap;
@@ -255,11 +255,22 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
   if (fflush(j->mem) != 0) j->oom = true;
 }
 
+/* Workers and jobs sit in arrays but are written by different threads:
+ * each starts on a cache line of its own (aligned_alloc), or the threads
+ * would fight over shared lines (the arena's counters are written at every
+ * allocation: sharing them cost a fifth of the run). */
 typedef struct {
-  Pool *pool;
+  _Alignas(64) Pool *pool;
   SvmFactReader **readers;  /* one per fact file, opened on first use */
   SvmArena arena;
 } Worker;
+
+static void *calloc_lines(size_t n, size_t size) {
+  size_t total = n * size;  /* size is a multiple of 64 (_Alignas) and n small */
+  void *p = aligned_alloc(64, total ? total : 64);
+  if (p) memset(p, 0, total);
+  return p;
+}
 
 static void *worker(void *arg) {
   Worker *w = arg;
@@ -428,8 +439,8 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
   pthread_mutex_init(&pool.mu, NULL);
   pthread_cond_init(&pool.work, NULL);
   pthread_cond_init(&pool.finished, NULL);
-  pool.ring = calloc(pool.ring_n, sizeof *pool.ring);
-  Worker *ws = calloc((size_t)jobs, sizeof *ws);
+  pool.ring = calloc_lines(pool.ring_n, sizeof *pool.ring);
+  Worker *ws = calloc_lines((size_t)jobs, sizeof *ws);
   pthread_t *th = calloc((size_t)jobs, sizeof *th);
   int started = 0;
   Merge m = {out, err, fmt, check, seen, sink, true, 0, 0};
