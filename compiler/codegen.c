@@ -7,7 +7,11 @@
  * become loops over a fact kind (ITER_RESET / NEXT_FACT), `since` a loop over
  * the days the partner's facts name, evaluated as of each (ENTER_DATE), and
  * `distinct` collects one candidate list per slot and asks MATCH for a
- * matching.  The code is laid out so that every instruction is reachable.
+ * matching.  Conditions (`and`, `or`, `not`, quantifiers, comparisons) that
+ * decide a jump compile to jumps (gen_cond) rather than to bools tested
+ * afterwards, with the comparison fused into the jump (JUMP_EQ ...), and a
+ * variable's field is one LOAD_FIELD.  The code is laid out so that every
+ * instruction is reachable, except JUMPs that jump threading bypasses.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +48,7 @@ typedef struct {
 } Gen;
 
 static void gen_expr(Gen *G, SpcNode *n);
+static void gen_cond(Gen *G, SpcNode *n, bool sense, uint32_t *chain);
 
 /* ---- pools -------------------------------------------------------------------- */
 
@@ -250,6 +255,25 @@ static void patch(Gen *G, uint32_t at, uint32_t target) {
 }
 static void patch_here(Gen *G, uint32_t at) { patch(G, at, G->ncode); }
 
+/* Conditions compile to jumps (gen_cond) whose targets are not known yet.
+ * The jumps to one target form a chain threaded through their placeholder
+ * operands: each holds the operand offset of the previous jump (0 ends the
+ * chain; no operand sits at offset 0), so a chain needs no memory. */
+static void op_jchain(Gen *G, int o, uint32_t *chain) {
+  op(G, o);
+  uint32_t at = G->ncode;
+  u32(G, *chain);
+  if (!G->fail) *chain = at;
+}
+static void patch_chain(Gen *G, uint32_t chain, uint32_t target) {
+  while (chain && !G->fail) {
+    const uint8_t *c = G->code + chain;
+    uint32_t next = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+    patch(G, chain, target);
+    chain = next;
+  }
+}
+
 static int local_new(Gen *G) {
   if (G->nlocals >= 255) {
     if (!G->fail) spc_error(G->c, G->cur, "rule '%s' needs more than 255 local values; split it into smaller definitions", G->rule_id);
@@ -353,6 +377,53 @@ static void loops_close(Gen *G, Loops *L, bool skip_inner) {
 
 static uint32_t cont(Loops *L) { return L->tops[L->n - 1]; }
 
+/* A where clause: on to the next combination when it does not hold. */
+static void where_cont(Gen *G, SpcNode *w, Loops *L) {
+  uint32_t no = 0;
+  gen_cond(G, w, false, &no);
+  patch_chain(G, no, cont(L));
+}
+
+/* exists / no / every as a condition: jumps to *chain when the quantifier's
+ * truth is `sense`, falls through otherwise.  A match found leaves the loops
+ * at once; their cursors are locals, so nothing is left to undo. */
+static void cond_quant(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
+  int mark = G->nlocals;
+  Loops L;
+  loops_open(G, &n->list, n->a, &L);
+  if (n->kind == N_EVERY) {
+    /* Every combination that passes the where clause must satisfy b:
+     * a counterexample decides it false. */
+    if (n->a) where_cont(G, n->a, &L);
+    uint32_t counter = 0;
+    gen_cond(G, n->b, false, sense ? &counter : chain);
+    loops_close(G, &L, false);
+    if (sense) {
+      G->cur = n->loc;
+      op_jchain(G, OP_JUMP, chain);
+      patch_chain(G, counter, G->ncode);
+    }
+  } else {
+    /* exists: a match decides it true; no: a match decides it false. */
+    bool on_match = n->kind == N_EXISTS ? sense : !sense;
+    uint32_t found = 0, *to = on_match ? chain : &found;
+    if (n->a) {
+      gen_cond(G, n->a, true, to);
+      loops_close(G, &L, false);
+    } else {
+      G->cur = n->loc;
+      op_jchain(G, OP_JUMP, to);
+      loops_close(G, &L, true);
+    }
+    if (!on_match) {
+      G->cur = n->loc;
+      op_jchain(G, OP_JUMP, chain);
+      patch_chain(G, found, G->ncode);
+    }
+  }
+  G->nlocals = mark;
+}
+
 /* ---- expressions --------------------------------------------------------------------- */
 
 static int binop(int tok) {
@@ -376,39 +447,15 @@ static void gen_quant(Gen *G, SpcNode *n) {
   int mark = G->nlocals;
   Loops L;
   switch (n->kind) {
-  case N_EXISTS: case N_NO: {
-    uint32_t found;
-    loops_open(G, &n->list, n->a, &L);
-    if (n->a) {
-      gen_expr(G, n->a);
-      found = op_j(G, OP_JUMP_IF_TRUE);
-      loops_close(G, &L, false);
-    } else {
-      found = op_j(G, OP_JUMP);
-      loops_close(G, &L, true);
-    }
+  case N_EXISTS: case N_NO: case N_EVERY: {
+    /* As a value: the condition's jumps, then push the outcome. */
+    uint32_t yes = 0;
+    gen_cond(G, n, true, &yes);
     G->cur = n->loc;
-    op(G, n->kind == N_EXISTS ? OP_PUSH_FALSE : OP_PUSH_TRUE);
-    uint32_t end = op_j(G, OP_JUMP);
-    patch_here(G, found);
-    op(G, n->kind == N_EXISTS ? OP_PUSH_TRUE : OP_PUSH_FALSE);
-    patch_here(G, end);
-    break;
-  }
-  case N_EVERY: {
-    loops_open(G, &n->list, n->a, &L);
-    if (n->a) {
-      gen_expr(G, n->a);
-      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
-    }
-    gen_expr(G, n->b);
-    uint32_t fail = op_j(G, OP_JUMP_IF_FALSE);
-    loops_close(G, &L, false);
-    G->cur = n->loc;
-    op(G, OP_PUSH_TRUE);
-    uint32_t end = op_j(G, OP_JUMP);
-    patch_here(G, fail);
     op(G, OP_PUSH_FALSE);
+    uint32_t end = op_j(G, OP_JUMP);
+    patch_chain(G, yes, G->ncode);
+    op(G, OP_PUSH_TRUE);
     patch_here(G, end);
     break;
   }
@@ -419,10 +466,7 @@ static void gen_quant(Gen *G, SpcNode *n) {
     u32(G, 0);
     op_l(G, OP_STORE, acc);
     loops_open(G, &n->list, n->a, &L);
-    if (n->a) {
-      gen_expr(G, n->a);
-      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
-    }
+    if (n->a) where_cont(G, n->a, &L);
     op_l(G, OP_LOAD, acc);
     if (n->kind == N_COUNT) {
       op(G, OP_PUSH_INT);
@@ -442,10 +486,7 @@ static void gen_quant(Gen *G, SpcNode *n) {
     op(G, OP_PUSH_FALSE);
     op_l(G, OP_STORE, found);
     loops_open(G, &n->list, n->a, &L);
-    if (n->a) {
-      gen_expr(G, n->a);
-      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
-    }
+    if (n->a) where_cont(G, n->a, &L);
     op_l(G, OP_LOAD, found);
     uint32_t first = op_j(G, OP_JUMP_IF_FALSE);
     op_l(G, OP_LOAD, acc);
@@ -482,10 +523,7 @@ static void gen_setcomp(Gen *G, SpcNode *n) {
   op_l(G, OP_SEQ_NEW, list);
   Loops L;
   loops_open(G, &n->list, n->a, &L);
-  if (n->a) {
-    gen_expr(G, n->a);
-    op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
-  }
+  if (n->a) where_cont(G, n->a, &L);
   gen_expr(G, n->b);
   op_l(G, OP_SEQ_ADD, list);
   loops_close(G, &L, false);
@@ -513,10 +551,7 @@ static void gen_distinct(Gen *G, SpcNode *n) {
     SpcList one = {1, 1, &n->list.v[i]};
     Loops L;
     loops_open(G, &one, b->a, &L);
-    if (b->a) {
-      gen_expr(G, b->a);
-      op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
-    }
+    if (b->a) where_cont(G, b->a, &L);
     op_l(G, OP_LOAD, b->sym ? ((SpcSym *)b->sym)->slot : 0);
     op_l(G, OP_SEQ_ADD, lists[i]);
     loops_close(G, &L, false);
@@ -544,14 +579,110 @@ static void leave_date(Gen *G) {
   op(G, OP_LEAVE_DATE);
 }
 
+/* ---- since(): which days can change the condition -------------------------------- */
+
+/* Bit of date field f of kind k in a DAYS_OF mask: the date fields of the
+ * schema numbered in kind order, then field order; -1 if it has none (not a
+ * date, or past the 32 a mask holds). */
+static int date_bit(Gen *G, int k, int f) {
+  int bit = 0;
+  for (int i = 0; i < G->c->nkinds; i++)
+    for (int j = 0; j < G->c->kinds[i].nfields; j++) {
+      if (G->c->kinds[i].fields[j]->type != TY_DATE) continue;
+      if (i == k && j == f) return bit < 32 ? bit : -1;
+      bit++;
+    }
+  return -1;
+}
+
+typedef struct {
+  uint32_t mask;
+  long budget;         /* nodes left to visit: definitions are walked where used */
+  bool all;            /* the condition may change on any day: use DAYS */
+} DayScan;
+
+/* Collects the days on which since(C)'s condition can change its truth.  C is
+ * evaluated as of each candidate day D; D enters C only through `today`, the
+ * existence of facts (their START field <= D) and memo dates (which only
+ * cache).  If every `today` in C (definitions inlined) is one side of a
+ * comparison whose other side is a date field x.f, written so that it tests
+ * D >= x.f (x.f <= today, x.f > today, today < x.f, today >= x.f), then C is
+ * a function of the booleans [D >= v] for v among those fields' values and
+ * the START values of the kinds C loops over: constant between consecutive
+ * such values.  Walking back over only those days (plus the date in force and
+ * dawn) then finds the same unbroken run, and the same first day of it, as
+ * walking over every day the facts name -- each skipped day has the truth of
+ * the nearest kept day before it.  Anything else that reads `today` (other
+ * comparisons, which change a day after the value; arithmetic; builtins;
+ * texts), `as of` and nested since() make the condition depend on D in other
+ * ways: then every named day is a candidate, as before. */
+static void day_scan(Gen *G, DayScan *S, SpcNode *n) {
+  if (!n || S->all) return;
+  if (--S->budget < 0) { S->all = true; return; }
+  switch (n->kind) {
+  case N_TODAY: case N_AS_OF: S->all = true; return;
+  case N_BINARY: {
+    SpcNode *x = NULL;
+    if (n->a->kind == N_TODAY && (n->op == '<' || n->op == GE)) x = n->b;
+    else if (n->b->kind == N_TODAY && (n->op == LE || n->op == '>')) x = n->a;
+    if (x && x->kind == N_FIELD && x->type == TY_DATE) {
+      int bit = date_bit(G, x->a->type_kind, (int)x->i);
+      if (bit < 0) { S->all = true; return; }
+      S->mask |= (uint32_t)1 << bit;
+      day_scan(G, S, x->a);
+      return;
+    }
+    break;
+  }
+  case N_NAME: {
+    SpcSym *s = n->sym;
+    if (s && s->kind == SYM_DEF) day_scan(G, S, s->decl->a);
+    return;
+  }
+  case N_CALL:
+    if (!n->sym && !strcmp(n->s, "since")) { S->all = true; return; }
+    if (n->sym) day_scan(G, S, ((SpcSym *)n->sym)->decl->a);
+    break;
+  case N_BINDER:
+    /* A fact exists from its START date on: loops over kind k see more facts then. */
+    if (n->type_kind >= 0 && n->type_kind < G->c->nkinds) {
+      SpcKindInfo *k = &G->c->kinds[n->type_kind];
+      if (k->start_field >= 0) {
+        int bit = date_bit(G, n->type_kind, k->start_field);
+        if (bit < 0) { S->all = true; return; }
+        S->mask |= (uint32_t)1 << bit;
+      }
+    }
+    break;
+  default: break;
+  }
+  day_scan(G, S, n->a);
+  day_scan(G, S, n->b);
+  day_scan(G, S, n->c);
+  for (int i = 0; i < n->list.n; i++) day_scan(G, S, n->list.v[i]);
+}
+
 /* since(C): walk back from the date in force over the days the facts name;
  * the answer is the earliest day of the unbroken run on which C holds
- * (dawn if it reaches back past every named day, never if C fails today). */
+ * (dawn if it reaches back past every named day, never if C fails today).
+ * When C can only change on the days of some date fields (day_scan), the
+ * walk visits only those: DAYS_OF with their mask; otherwise DAYS. */
 static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
   int mark = G->nlocals;
   int days = local_new(G), cur = local_new(G), day = local_new(G), res = local_new(G);
   G->cur = n->loc;
-  op_l(G, OP_DAYS, days);
+  DayScan S = {0, SVM_MAX_CODE, false};
+  day_scan(G, &S, cond);
+  int ndate = 0;
+  for (int i = 0; i < G->c->nkinds; i++)
+    for (int j = 0; j < G->c->kinds[i].nfields; j++) ndate += G->c->kinds[i].fields[j]->type == TY_DATE;
+  /* Every date field (or more than a mask holds): DAYS says the same in fewer bytes. */
+  if (S.all || ndate > 32 || S.mask == (ndate == 32 ? UINT32_MAX : ((uint32_t)1 << ndate) - 1)) {
+    op_l(G, OP_DAYS, days);
+  } else {
+    op_l(G, OP_DAYS_OF, days);
+    u32(G, S.mask);
+  }
   op_l(G, OP_ITER_RESET, cur);
   op_c(G, v_date(SVM_NEVER));
   op_l(G, OP_STORE, res);
@@ -619,7 +750,8 @@ static void memo_walk(Gen *G, SpcNode *n) {
   for (int i = 0; i < n->list.n; i++) memo_walk(G, n->list.v[i]);
 }
 
-static void gen_call(Gen *G, SpcNode *n) {
+/* Inlines a call: as a value (chain NULL) or as a condition (gen_cond). */
+static void gen_call(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   SpcSym *s = n->sym;
   if (!s) {
     for (int i = 0; i < n->list.n; i++) gen_expr(G, n->list.v[i]);
@@ -635,15 +767,25 @@ static void gen_call(Gen *G, SpcNode *n) {
     return;
   }
   for (int i = 0; i < np; i++) {
-    gen_expr(G, n->list.v[i]);
-    int slot = local_new(G);
-    G->cur = n->loc;
-    op_l(G, OP_STORE, slot);
+    SpcNode *arg = n->list.v[i];
+    SpcSym *as = arg->kind == N_NAME ? arg->sym : NULL;
+    int slot;
+    if (as && (as->kind == SYM_VAR || as->kind == SYM_PARAM)) {
+      /* A variable passed on: the parameter shares its slot, no copy.  Only
+       * loops write variables' slots, and the body's loops take new ones. */
+      slot = as->slot;
+    } else {
+      gen_expr(G, arg);
+      slot = local_new(G);
+      G->cur = n->loc;
+      op_l(G, OP_STORE, slot);
+    }
     SpcSym *ps = params->v[i]->sym;
     saved[i] = ps ? ps->slot : 0;
     if (ps) ps->slot = slot;
   }
-  gen_expr(G, s->decl->a);
+  if (chain) gen_cond(G, s->decl->a, sense, chain);
+  else gen_expr(G, s->decl->a);
   for (int i = 0; i < np; i++) {
     SpcSym *ps = params->v[i]->sym;
     if (ps) ps->slot = saved[i];
@@ -719,15 +861,22 @@ static void gen_node(Gen *G, SpcNode *n) {
     }
     break;
   }
-  case N_FIELD:
-    gen_expr(G, n->a);
-    G->cur = n->loc;
-    op(G, OP_FIELD);
+  case N_FIELD: {
+    /* A variable's field, the commonest operand, in one instruction. */
+    SpcSym *vs = n->a->kind == N_NAME ? n->a->sym : NULL;
+    if (vs && (vs->kind == SYM_VAR || vs->kind == SYM_PARAM)) {
+      op_l(G, OP_LOAD_FIELD, vs->slot);
+    } else {
+      gen_expr(G, n->a);
+      G->cur = n->loc;
+      op(G, OP_FIELD);
+    }
     u16(G, (uint32_t)n->a->type_kind);
     byte(G, (uint8_t)n->i);
     break;
+  }
   case N_CALL:
-    if (n->sym) gen_call(G, n);
+    if (n->sym) gen_call(G, n, false, NULL);
     else gen_builtin(G, n);
     break;
   case N_UNARY:
@@ -736,25 +885,24 @@ static void gen_node(Gen *G, SpcNode *n) {
     op(G, n->op == '!' ? OP_NOT : OP_NEG);
     break;
   case N_AND: case N_OR: {
-    gen_expr(G, n->a);
-    G->cur = n->loc;
-    uint32_t shortcut = op_j(G, n->kind == N_AND ? OP_JUMP_IF_FALSE : OP_JUMP_IF_TRUE);
+    uint32_t shortcut = 0;
+    gen_cond(G, n->a, n->kind == N_OR, &shortcut);
     gen_expr(G, n->b);
     G->cur = n->loc;
     uint32_t end = op_j(G, OP_JUMP);
-    patch_here(G, shortcut);
+    patch_chain(G, shortcut, G->ncode);
     op(G, n->kind == N_AND ? OP_PUSH_FALSE : OP_PUSH_TRUE);
     patch_here(G, end);
     break;
   }
   case N_IF: {
-    gen_expr(G, n->a);
+    uint32_t other = 0;
+    gen_cond(G, n->a, false, &other);
     G->cur = n->loc;
-    uint32_t other = op_j(G, OP_JUMP_IF_FALSE);
     gen_expr(G, n->b);
     G->cur = n->loc;
     uint32_t end = op_j(G, OP_JUMP);
-    patch_here(G, other);
+    patch_chain(G, other, G->ncode);
     gen_expr(G, n->c);
     patch_here(G, end);
     break;
@@ -805,6 +953,91 @@ static void gen_node(Gen *G, SpcNode *n) {
   }
 }
 
+/* A condition as control flow: jumps to *chain when n's truth is `sense`, falls
+ * through otherwise.  `a and b`, `not`, quantifiers and definitions' bodies
+ * then cost no bool pushed, tested and jumped on at every level; anything else
+ * is computed as a value and tested once. */
+static void gen_cond_node(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
+  G->cur = n->loc;
+  switch (n->kind) {
+  case N_AND: case N_OR: {
+    /* and: false decides it false; or: true decides it true. */
+    bool decides = n->kind == N_OR;
+    if (sense == decides) {
+      gen_cond(G, n->a, sense, chain);
+      gen_cond(G, n->b, sense, chain);
+    } else {
+      uint32_t out = 0;
+      gen_cond(G, n->a, decides, &out);
+      gen_cond(G, n->b, sense, chain);
+      patch_chain(G, out, G->ncode);
+    }
+    return;
+  }
+  case N_UNARY:
+    if (n->op == '!') {
+      gen_cond(G, n->a, !sense, chain);
+      return;
+    }
+    break;
+  case N_EXISTS: case N_NO: case N_EVERY:
+    cond_quant(G, n, sense, chain);
+    return;
+  case N_BINARY: {
+    /* A comparison and its jump fused; jumping when it fails is jumping when
+     * the opposite comparison holds (both operands have one type, and the
+     * ordered ones are total orders, so not(a < b) is a >= b). */
+    int j;
+    switch (n->op) {
+    case '=': j = sense ? OP_JUMP_EQ : OP_JUMP_NE; break;
+    case NE: j = sense ? OP_JUMP_NE : OP_JUMP_EQ; break;
+    case '<': j = sense ? OP_JUMP_LT : OP_JUMP_GE; break;
+    case LE: j = sense ? OP_JUMP_LE : OP_JUMP_GT; break;
+    case '>': j = sense ? OP_JUMP_GT : OP_JUMP_LE; break;
+    case GE: j = sense ? OP_JUMP_GE : OP_JUMP_LT; break;
+    case IN: j = sense ? OP_JUMP_IN : OP_JUMP_NOT_IN; break;
+    default: j = -1; break;
+    }
+    if (j < 0) break;
+    gen_expr(G, n->a);
+    gen_expr(G, n->b);
+    G->cur = n->loc;
+    op_jchain(G, j, chain);
+    return;
+  }
+  case N_CALL:
+    if (n->sym) {
+      gen_call(G, n, sense, chain);
+      return;
+    }
+    break;
+  case N_NAME: {
+    SpcSym *s = n->sym;
+    if (s->kind == SYM_DEF && s->memo_rule != G->rule_no) {
+      gen_cond(G, s->decl->a, sense, chain);
+      return;
+    }
+    break;
+  }
+  default: break;
+  }
+  gen_node(G, n);
+  G->cur = n->loc;
+  op_jchain(G, sense ? OP_JUMP_IF_TRUE : OP_JUMP_IF_FALSE, chain);
+}
+
+static void gen_cond(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
+  if (G->fail) return;
+  if (G->depth >= SPC_MAX_NESTING) {
+    spc_error(G->c, n->loc, "expression nested deeper than %d levels once definitions are expanded", SPC_MAX_NESTING);
+    G->fail = true;
+    return;
+  }
+  G->depth++;
+  gen_cond_node(G, n, sense, chain);
+  G->depth--;
+}
+
 /* ---- rules ------------------------------------------------------------------------ */
 
 static void gen_items(Gen *G, SpcList *items, int emit) {
@@ -814,19 +1047,16 @@ static void gen_items(Gen *G, SpcList *items, int emit) {
       gen_expr(G, it->a);
       op(G, emit);
     } else if (it->kind == N_ITEM_WHEN) {
-      gen_expr(G, it->a);
-      uint32_t skip = op_j(G, OP_JUMP_IF_FALSE);
+      uint32_t skip = 0;
+      gen_cond(G, it->a, false, &skip);
       gen_expr(G, it->b);
       op(G, emit);
-      patch_here(G, skip);
+      patch_chain(G, skip, G->ncode);
     } else {
       int mark = G->nlocals;
       Loops L;
       loops_open(G, &it->list, it->a, &L);
-      if (it->a) {
-        gen_expr(G, it->a);
-        op_jto(G, OP_JUMP_IF_FALSE, cont(&L));
-      }
+      if (it->a) where_cont(G, it->a, &L);
       gen_expr(G, it->b);
       op(G, emit);
       loops_close(G, &L, false);
@@ -836,14 +1066,38 @@ static void gen_items(Gen *G, SpcList *items, int emit) {
 }
 
 static void gen_grace(Gen *G, SpcNode *g) {
-  gen_expr(G, g->a);
-  G->cur = g->loc;
-  uint32_t next = op_j(G, OP_JUMP_IF_FALSE);
+  uint32_t next = 0;
+  gen_cond(G, g->a, false, &next);
   gen_items(G, &g->list, OP_REASON);
   gen_expr(G, g->b);
   G->cur = g->loc;
   op(G, OP_GRACE);
-  patch_here(G, next);
+  patch_chain(G, next, G->ncode);
+}
+
+/* Jump threading over the rule's code [from, ncode): a jump whose target is a
+ * JUMP goes straight to where that one goes (conditions leave such chains:
+ * the false exit of a where clause lands on the loop's JUMP back).  JUMP
+ * changes neither the stack nor the date, so the verifier sees the same
+ * depths; a JUMP every jump now bypasses stays, unreachable, which it allows. */
+static void thread_jumps(Gen *G, uint32_t from) {
+  if (G->fail) return;
+  for (uint32_t pc = from; pc < G->ncode;) {
+    const char *l = svm_op_info[G->code[pc]].operands;
+    uint32_t at = pc + 1;
+    for (; *l; at += (uint32_t)svm_operand_width(*l), l++) {
+      if (*l != 'j') continue;
+      const uint8_t *c = G->code + at;
+      uint32_t t = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+      /* Bounded: a JUMP to itself (never generated) must not hang us. */
+      for (int hops = 0; hops < 8 && t < G->ncode && G->code[t] == OP_JUMP; hops++) {
+        const uint8_t *d = G->code + t + 1;
+        t = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
+      }
+      patch(G, at, t);
+    }
+    pc += (uint32_t)svm_op_width(G->code[pc]);
+  }
 }
 
 static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
@@ -851,6 +1105,7 @@ static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
   G->rule_id = r->s;
   G->rule_no++;
   G->cur = r->loc;
+  uint32_t entry = G->ncode;
   memo_walk(G, r);
   for (int i = 0; i < module_decls->n; i++)
     if (module_decls->v[i]->kind == N_GRACE_ALL) memo_walk(G, module_decls->v[i]);
@@ -860,11 +1115,11 @@ static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
   for (int i = 0; i < r->list.n; i++) {
     SpcNode *cl = r->list.v[i];
     if (cl->kind != N_APPLIES) continue;
-    gen_expr(G, cl->a);
+    uint32_t go = 0;
+    gen_cond(G, cl->a, true, &go);
     G->cur = cl->loc;
-    uint32_t go = op_j(G, OP_JUMP_IF_TRUE);
     op(G, OP_MET);
-    patch_here(G, go);
+    patch_chain(G, go, G->ncode);
   }
   int ok = local_new(G);
   G->cur = r->loc;
@@ -873,13 +1128,13 @@ static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
   for (int i = 0; i < r->list.n; i++) {
     SpcNode *cl = r->list.v[i];
     if (cl->kind != N_REQUIRE) continue;
-    gen_expr(G, cl->a);
+    uint32_t fine = 0;
+    gen_cond(G, cl->a, true, &fine);
     G->cur = cl->loc;
-    uint32_t fine = op_j(G, OP_JUMP_IF_TRUE);
     op(G, OP_PUSH_FALSE);
     op_l(G, OP_STORE, ok);
     gen_items(G, &cl->list, OP_REASON);
-    patch_here(G, fine);
+    patch_chain(G, fine, G->ncode);
   }
   G->cur = r->loc;
   op_l(G, OP_LOAD, ok);
@@ -892,6 +1147,7 @@ static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
     if (module_decls->v[i]->kind == N_GRACE_ALL) gen_grace(G, module_decls->v[i]);
   G->cur = r->loc;
   op(G, OP_NOT_MET);
+  thread_jumps(G, entry);
 }
 
 /* ---- the program ----------------------------------------------------------------- */

@@ -329,7 +329,7 @@ Test(bytecode, another_version_is_rejected_naming_both_versions) {
   /* The version is checked before the checksum, which a later version may
    * compute differently: no CRC repair here. */
   expect_load_error(buf, len, SVM_EVERSION,
-                    "bytecode format version 3; this specvm reads version 1");
+                    "bytecode format version 3; this specvm reads version 2");
   free(buf);
   svm_program_free(p);
 }
@@ -337,9 +337,9 @@ Test(bytecode, another_version_is_rejected_naming_both_versions) {
 Test(bytecode, a_short_file_of_another_version_is_still_a_version_error) {
   uint8_t head[10];
   memcpy(head, SVM_BC_MAGIC, 8);
-  head[8] = 2;
+  head[8] = 3;
   head[9] = 0;
-  expect_load_error(head, sizeof head, SVM_EVERSION, "version 2");
+  expect_load_error(head, sizeof head, SVM_EVERSION, "version 3");
 }
 
 Test(bytecode, unknown_flags_are_rejected) {
@@ -394,7 +394,7 @@ Test(bytecode, a_wrong_section_count_is_rejected) {
   uint8_t *buf = pb_write(p, &len);
   put_u32(buf + 16, 8);
   pb_fix_crc(buf, len);
-  expect_load_error(buf, len, SVM_EFORMAT, "8 sections; version 1 files have 7");
+  expect_load_error(buf, len, SVM_EFORMAT, "8 sections; version 2 files have 7");
   free(buf);
   svm_program_free(p);
 }

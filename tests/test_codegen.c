@@ -281,10 +281,12 @@ Test(codegen, emits_every_opcode_but_pop) {
           "  notice \"n\"\n"
           "  applies when true\n"
           "  require -(1 + 2 - 3 * 4 / 5 % 6) != 3000000000 and 1 = 1 and 1 < 2 and 1 <= 2 and 2 > 1 and 2 >= 1\n"
-          "  require 'a' in {a} and not false and year(today) > 0\n"
+          "  require (1 = 1) = (1 != 2) and (1 < 2) = (1 <= 2) and (2 > 1) = (2 >= 1) and ('a' in {a}) = (not false)\n"
+          "  require 'a' in {a} and not ('b' in {a}) and year(today) > 0\n"
           "  require exists p in person where p.hired < 2020-01-01 + 1 month\n"
-          "  require staff > 1 and staff < 9 and exists p in person, b in badge where b.holder = p\n"
-          "  require distinct(a in person, b in person) and since(true) < today\n"
+          "  require staff > 1 and staff < 9 and exists p in person, b in badge where b.holder = p and b.holder.hired < today\n"
+          "  require distinct(a in person, b in person) and since(true) < today and since(year(today) > 0) < today\n"
+          "  require true or 1 = 2\n"
           "    otherwise \"{1} {2}\"\n"
           "  grace when true until today\n");
   SvmProgram *p = loaded(&c);
@@ -483,4 +485,32 @@ Test(codegen, rejects_a_program_whose_stack_would_outgrow_the_vm) {
   comp_free(&c);
   free(t0);
   free(fill);
+}
+
+Test(codegen, walks_since_over_the_date_fields_its_condition_reads) {
+  Comp c;
+  compile(&c, "since.spec",
+          "module s\n"
+          "fact person(id: word key, hired: named date starts default dawn, left: named date default never)\n"
+          "fact cred(holder: person, attained: date starts, expires: named date default never)\n"
+          "fact sale(day: date)\n"
+          "def valid(x: cred) = x.attained <= today and today < x.expires and x.holder.left > today\n"
+          "rule a \"A\"\n  require since(exists x in cred where valid(x)) < today\n"
+          "rule b \"B\"\n  require since(exists x in cred where today <= x.expires) < today\n"
+          "rule d \"D\"\n  require since(exists x in cred where x.attained <= today - 1 day) < today\n"
+          "rule e \"E\"\n  require since(exists x in cred where x.attained <= today as of 2020-01-01) < today\n");
+  SvmProgram *p = loaded(&c);
+  char *l = disasm(p);
+  /* a: the cred window, cred's START and the holder's left (not hired, not sale.day). */
+  cr_assert_not_null(strstr(l, "DAYS_OF       l1 {person.left, cred.attained, cred.expires}"), "%s", l);
+  /* b (today <= f changes the day after f), d (arithmetic on today) and e
+   * (as of): every day. */
+  const char *b = strstr(l, "rule s.b"), *d = strstr(l, "rule s.d"), *e = strstr(l, "rule s.e");
+  cr_assert(b && d && e);
+  cr_assert_not_null(strstr(b, "DAYS          l1"), "%s", l);
+  cr_assert(strstr(d, "DAYS          l1") && strstr(d, "DAYS          l1") < e, "%s", l);
+  cr_assert_not_null(strstr(e, "DAYS          l1"), "%s", l);
+  cr_assert_null(strstr(b, "DAYS_OF"), "%s", l);
+  free(l);
+  comp_free(&c);
 }

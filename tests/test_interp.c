@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "date.h"
+#include "eval.h"
+#include "opcodes.h"
+#include "progbuild.h"
 #include "spc.h"
 #include "svm.h"
 
@@ -820,4 +823,201 @@ Test(interp, stops_after_a_run_time_error_without_evaluating_later_partners) {
   cr_assert_not_null(strstr(r.err, ":4:1: error: partner 'beta', rule 'div': division by zero (interp.spec:8:14)\n"),
                      "%s", r.err);
   run_free(&r);
+}
+
+/* ---- since() over the days its condition can see (DAYS_OF) --------------------------------------- */
+
+Test(interp, dates_since_over_the_credential_days_alone_as_over_every_day) {
+  /* The condition reads credential windows only: since() walks the
+   * credential days (DAYS_OF), not the sale days, with the same answer. */
+  Run r;
+  run(&r, SHOW("{since(not exists c in credential where c.cert = 'CCNA' and c.attained <= today and today < c.expires)}"),
+      FACTS "  sale 5 2021-09-20\n");
+  expect_shown(&r, "2021-09-15");
+  run_free(&r);
+}
+
+Test(interp, dates_since_over_every_day_when_the_condition_tests_today_le_a_field) {
+  /* today <= c.expires changes the day after expires: a day named only by
+   * a sale (2021-09-20) ends the run, so since() must visit every day. */
+  Run r;
+  run(&r, SHOW("{since(not exists c in credential where c.cert = 'CCNA' and today <= c.expires)}"),
+      FACTS "  sale 5 2021-09-20\n");
+  expect_shown(&r, "2021-09-20");
+  run_free(&r);
+}
+
+Test(interp, dates_since_over_every_day_when_the_condition_computes_with_today) {
+  Run r;
+  run(&r, SHOW("{since(not exists c in credential where c.cert = 'CCNA' and today - 1 day < c.expires)}"),
+      FACTS "  sale 5 2021-09-17\n");
+  expect_shown(&r, "2021-09-17");
+  run_free(&r);
+}
+
+Test(interp, dates_since_of_a_condition_on_no_field_back_to_dawn) {
+  Run r;
+  run(&r, SHOW("{since(1 = 1)}"), FACTS);
+  expect_shown(&r, "dawn");
+  run_free(&r);
+}
+
+/* ---- superinstructions --------------------------------------------------------------------------- */
+
+Test(interp, decides_every_fused_comparison_both_ways) {
+  Run r;
+  run(&r, SHOW("{if 1 = 1 and not (1 = 2) and 1 != 2 and not (1 != 1) and 1 < 2 and not (2 < 1) and 1 <= 1 "
+               "and not (2 <= 1) and 2 > 1 and not (1 > 2) and 1 >= 1 and not (1 >= 2) and 'a' in {a, b} "
+               "and not ('c' in {a, b}) and 'ab' < 'b' and 2021-01-01 < 2021-01-02 then 'all' else 'wrong'}"),
+      FACTS);
+  expect_shown(&r, "all");
+  run_free(&r);
+}
+
+Test(interp, reads_a_variables_fields_and_a_references_fields) {
+  Run r;
+  run(&r, SHOW("{count(c in credential where c.holder.hired < 2019-01-01 and c.attained > 2019-01-01)}"), FACTS);
+  expect_shown(&r, "1");
+  run_free(&r);
+}
+
+/* Hand-built programs the verifier accepts but whose values have the wrong
+ * types: a superinstruction keeps the run-time checks of the instructions it
+ * fuses.  Evaluates rule 0 for a partner without facts; returns the status
+ * and the message, or the verdict in *verdict. */
+static SvmStatus eval_built(SvmProgram *p, int *verdict, char *msg, size_t msgcap) {
+  SvmDiag d = {0};
+  cr_assert_eq(svm_verify(p, &d), SVM_OK, "%s", d.msg);
+  SvmArena a;
+  svm_arena_init(&a, (size_t)1 << 20);
+  SvmPartner pa;
+  memset(&pa, 0, sizeof pa);
+  pa.id = pb_strp(p, "acme");
+  pa.file = "t.facts";
+  pa.line = 2;
+  pa.nkinds = p->nkinds;
+  pa.tables = svm_arena_alloc(&a, sizeof *pa.tables * (p->nkinds ? p->nkinds : 1));
+  cr_assert_not_null(pa.tables);
+  memset(pa.tables, 0, sizeof *pa.tables * (p->nkinds ? p->nkinds : 1));
+  pa.arena = &a;
+  SvmLimits lim = {1000, (size_t)1 << 20};
+  SvmResult res;
+  SvmStatus st = svm_eval(p, &pa, svm_date_from_ymd(2021, 10, 1), &lim, &res, &d);
+  if (st == SVM_OK) *verdict = res.rules[0].verdict;
+  snprintf(msg, msgcap, "%s", d.msg);
+  svm_arena_fini(&a);
+  svm_program_free(p);
+  return st;
+}
+
+static SvmProgram *built_rule(uint16_t nlocals) {
+  SvmProgram *p = pb_new();
+  uint32_t k = pb_kind(p, "k");
+  pb_field(p, k, "id", SVM_T_WORD, SVM_F_KEY, 0, pb_none());
+  pb_field(p, k, "from", SVM_T_DATE, 0, 0, pb_none());
+  pb_module(p, "m", "M");
+  pb_rule(p, "r", "R", nlocals);
+  return p;
+}
+
+Test(interp, checks_that_load_field_reads_a_fact_of_its_kind) {
+  SvmProgram *p = built_rule(1);
+  pb_emit(p, OP_LOAD_FIELD, 0, 0, 1);
+  pb_emit(p, OP_GRACE);
+  int v = -1;
+  char msg[320];
+  cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_ERUNTIME);
+  cr_assert_not_null(strstr(msg, "bytecode type error: FIELD wants a fact of its kind"), "%s", msg);
+}
+
+Test(interp, checks_that_a_fused_comparison_compares_one_type) {
+  for (int op = OP_JUMP_EQ; op <= OP_JUMP_GE; op++) {
+    SvmProgram *p = built_rule(0);
+    pb_emit(p, OP_PUSH_TRUE);
+    pb_emit(p, OP_PUSH_INT, 1);
+    pb_emit(p, op, 12);
+    pb_emit(p, OP_NOT_MET);
+    pb_emit(p, OP_MET);
+    int v = -1;
+    char msg[320];
+    cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_ERUNTIME, "%s", svm_op_info[op].name);
+    cr_assert_not_null(strstr(msg, "comparison of values of different types"), "%s", msg);
+  }
+}
+
+Test(interp, checks_that_an_ordered_fused_comparison_refuses_bools) {
+  SvmProgram *p = built_rule(0);
+  pb_emit(p, OP_PUSH_TRUE);
+  pb_emit(p, OP_PUSH_FALSE);
+  pb_emit(p, OP_JUMP_LT, 8);
+  pb_emit(p, OP_NOT_MET);
+  pb_emit(p, OP_MET);
+  int v = -1;
+  char msg[320];
+  cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_ERUNTIME);
+  cr_assert_not_null(strstr(msg, "comparison of values of different types"), "%s", msg);
+}
+
+Test(interp, checks_that_a_fused_in_wants_a_set) {
+  for (int op = OP_JUMP_IN; op <= OP_JUMP_NOT_IN; op++) {
+    SvmProgram *p = built_rule(0);
+    pb_emit(p, OP_PUSH_INT, 1);
+    pb_emit(p, OP_PUSH_INT, 1);
+    pb_emit(p, op, 16);
+    pb_emit(p, OP_NOT_MET);
+    pb_emit(p, OP_MET);
+    int v = -1;
+    char msg[320];
+    cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_ERUNTIME);
+    cr_assert_not_null(strstr(msg, "IN wants a set"), "%s", msg);
+  }
+}
+
+Test(interp, jumps_on_a_fused_comparison_only_when_it_holds) {
+  static const struct { int op, a, b, taken; } cases[] = {
+    {OP_JUMP_EQ, 1, 1, 1}, {OP_JUMP_EQ, 1, 2, 0}, {OP_JUMP_NE, 1, 2, 1}, {OP_JUMP_NE, 2, 2, 0},
+    {OP_JUMP_LT, 1, 2, 1}, {OP_JUMP_LT, 2, 2, 0}, {OP_JUMP_LE, 2, 2, 1}, {OP_JUMP_LE, 3, 2, 0},
+    {OP_JUMP_GT, 3, 2, 1}, {OP_JUMP_GT, 2, 2, 0}, {OP_JUMP_GE, 2, 2, 1}, {OP_JUMP_GE, 1, 2, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    SvmProgram *p = built_rule(0);
+    pb_emit(p, OP_PUSH_INT, cases[i].a);
+    pb_emit(p, OP_PUSH_INT, cases[i].b);
+    pb_emit(p, cases[i].op, 16);
+    pb_emit(p, OP_NOT_MET);
+    pb_emit(p, OP_MET);
+    int v = -1;
+    char msg[320];
+    cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_OK, "%s", msg);
+    cr_assert_eq(v, cases[i].taken ? SVM_MET : SVM_NOT_MET, "%s %d %d", svm_op_info[cases[i].op].name, cases[i].a,
+                 cases[i].b);
+  }
+}
+
+Test(interp, days_of_a_partner_without_facts_is_today_then_dawn) {
+  /* DAYS_OF l0 {k.from}; count the days in l3 via NEXT_ELEM; MET iff 2. */
+  SvmProgram *p = built_rule(4);
+  pb_emit(p, OP_DAYS_OF, 0, 1);       /* 0 */
+  pb_emit(p, OP_ITER_RESET, 1);       /* 6 */
+  pb_emit(p, OP_PUSH_INT, 0);         /* 8 */
+  pb_emit(p, OP_STORE, 3);            /* 13 */
+  pb_emit(p, OP_NEXT_ELEM, 0, 1, 2, 41); /* 15 */
+  pb_emit(p, OP_LOAD, 3);             /* 23 */
+  pb_emit(p, OP_PUSH_INT, 1);         /* 25 */
+  pb_emit(p, OP_ADD);                 /* 30 */
+  pb_emit(p, OP_STORE, 3);            /* 31 */
+  pb_emit(p, OP_JUMP, 15);            /* 33 */
+  pb_emit(p, OP_NOT_MET);             /* 38 (unreachable) */
+  pb_emit(p, OP_NOT_MET);             /* 39 */
+  pb_emit(p, OP_NOT_MET);             /* 40 */
+  pb_emit(p, OP_LOAD, 3);             /* 41 */
+  pb_emit(p, OP_PUSH_INT, 2);         /* 43 */
+  pb_emit(p, OP_JUMP_EQ, 55);         /* 48 */
+  pb_emit(p, OP_NOT_MET);             /* 53 */
+  pb_emit(p, OP_NOT_MET);             /* 54 */
+  pb_emit(p, OP_MET);                 /* 55 */
+  int v = -1;
+  char msg[320];
+  cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_OK, "%s", msg);
+  cr_assert_eq(v, SVM_MET);
 }

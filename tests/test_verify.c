@@ -893,3 +893,133 @@ Test(verify, rejects_a_line_number_too_large_for_a_diagnostic) {
   p->lines[0].line = 0x80000000u;
   expect_reject(p, "line entry 0: line 2147483648 or column 1 is too large");
 }
+
+/* ---- superinstructions and DAYS_OF ------------------------------------------------------ */
+
+/* One kind "k" with a KEY word and two date fields, one module, rule "r". */
+static SvmProgram *dated_rule(uint16_t nlocals) {
+  SvmProgram *p = pb_new();
+  uint32_t k = pb_kind(p, "k");
+  pb_field(p, k, "id", SVM_T_WORD, SVM_F_KEY, 0, pb_none());
+  pb_field(p, k, "from", SVM_T_DATE, 0, 0, pb_none());
+  pb_field(p, k, "until", SVM_T_DATE, 0, 0, pb_none());
+  pb_module(p, "m", "M");
+  pb_rule(p, "r", "R", nlocals);
+  return p;
+}
+
+Test(verify, accepts_a_days_of_mask_of_the_schemas_date_fields) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_DAYS_OF, 0, 3);
+  pb_emit(p, OP_MET);
+  expect_accept(p);
+  svm_program_free(p);
+}
+
+Test(verify, rejects_a_days_of_mask_past_the_schemas_date_fields) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_DAYS_OF, 0, 4);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 0: DAYS_OF mask 0x00000004 names date fields past the schema's 2");
+}
+
+Test(verify, rejects_a_days_of_mask_bit_31_without_32_date_fields) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_DAYS_OF, 0, (int)0x80000000u);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "DAYS_OF mask 0x80000000 names date fields past the schema's 2");
+}
+
+Test(verify, rejects_a_days_of_local_out_of_range) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_DAYS_OF, 1, 1);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 0: DAYS_OF local 1 is out of range (1 locals)");
+}
+
+Test(verify, accepts_load_field_of_a_kind_and_field_in_range) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_LOAD_FIELD, 0, 0, 2);
+  pb_emit(p, OP_GRACE);
+  expect_accept(p);
+  cr_assert_eq(p->rules[0].max_stack, 1);
+  svm_program_free(p);
+}
+
+Test(verify, rejects_load_field_of_a_field_out_of_range) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_LOAD_FIELD, 0, 0, 3);
+  pb_emit(p, OP_GRACE);
+  expect_reject(p, "rule 'r' pc 0: LOAD_FIELD field 3 is out of range (kind 'k' has 3 fields)");
+}
+
+Test(verify, rejects_load_field_of_a_kind_out_of_range) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_LOAD_FIELD, 0, 1, 0);
+  pb_emit(p, OP_GRACE);
+  expect_reject(p, "rule 'r' pc 0: LOAD_FIELD kind 1 is out of range (1 kinds)");
+}
+
+Test(verify, rejects_load_field_of_a_local_out_of_range) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_LOAD_FIELD, 1, 0, 0);
+  pb_emit(p, OP_GRACE);
+  expect_reject(p, "rule 'r' pc 0: LOAD_FIELD local 1 is out of range (1 locals)");
+}
+
+Test(verify, accepts_every_fused_jump_popping_two_values) {
+  for (int op = OP_JUMP_EQ; op <= OP_JUMP_NOT_IN; op++) {
+    SvmProgram *p = one_rule(0);
+    pb_emit(p, OP_PUSH_INT, 1);
+    pb_emit(p, OP_PUSH_INT, 2);
+    pb_emit(p, op, 16);
+    pb_emit(p, OP_NOT_MET);
+    pb_emit(p, OP_MET);
+    expect_accept(p);
+    cr_assert_eq(p->rules[0].max_stack, 2, "%s", svm_op_info[op].name);
+    svm_program_free(p);
+  }
+}
+
+Test(verify, rejects_a_fused_jump_on_a_stack_of_one) {
+  for (int op = OP_JUMP_EQ; op <= OP_JUMP_NOT_IN; op++) {
+    SvmProgram *p = one_rule(0);
+    pb_emit(p, OP_PUSH_INT, 1);
+    pb_emit(p, op, 11);
+    pb_emit(p, OP_NOT_MET);
+    pb_emit(p, OP_MET);
+    char want[96];
+    snprintf(want, sizeof want, "rule 'r' pc 5: %s pops 2 values, but the stack holds 1", svm_op_info[op].name);
+    expect_reject(p, want);
+  }
+}
+
+Test(verify, rejects_a_fused_jump_into_an_operand) {
+  SvmProgram *p = one_rule(0);
+  pb_emit(p, OP_PUSH_INT, 1);
+  pb_emit(p, OP_PUSH_INT, 2);
+  pb_emit(p, OP_JUMP_LT, 2);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 10: jump target 2 is inside an instruction");
+}
+
+Test(verify, rejects_a_fused_jump_outside_the_rule) {
+  SvmProgram *p = one_rule(0);
+  pb_emit(p, OP_PUSH_INT, 1);
+  pb_emit(p, OP_PUSH_INT, 2);
+  pb_emit(p, OP_JUMP_IN, 99);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 10: jump target 99 is outside the rule (code 0..16)");
+}
+
+Test(verify, rejects_fused_jumps_that_join_with_different_depths) {
+  /* Taken, JUMP_EQ leaves 0 values; the path that falls through pushes one
+   * more before reaching the same target. */
+  SvmProgram *p = one_rule(0);
+  pb_emit(p, OP_PUSH_INT, 1);
+  pb_emit(p, OP_PUSH_INT, 2);
+  pb_emit(p, OP_JUMP_EQ, 16);
+  pb_emit(p, OP_PUSH_TRUE);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 16: reached with stack depth");
+}

@@ -325,7 +325,7 @@ SvmStatus svm_program_write(const SvmProgram *p, uint8_t **out, size_t *len, Svm
   if (w.st != SVM_OK) goto fail;
   w_bytes(&w, SVM_BC_MAGIC, SVM_BC_MAGIC_LEN);
   w_u16(&w, SVM_FORMAT_VERSION);
-  w_u16(&w, 0);         /* flags: none defined in version 1 */
+  w_u16(&w, 0);         /* flags: none defined in version 2 */
   w_u32(&w, 0);         /* file length, patched below */
   w_u32(&w, SVM_SEC__COUNT);
   size_t table = w.len;

@@ -101,6 +101,11 @@ void svm_ins_decode(const uint8_t *code, SvmIns *ins);
  * that ADD on a one-value stack reads below the bottom. */
 int svm_op_pops(const SvmIns *ins);
 
+/* The number of date fields of p's schema (the bits an 'm' operand may use,
+ * at most 32 of them), and the kind and field of bit b (false if none). */
+uint32_t svm_date_field_count(const SvmProgram *p);
+bool svm_date_field(const SvmProgram *p, uint32_t b, uint32_t *kind, uint32_t *field);
+
 /* The instruction's jump target operand, or -1 when it has none. */
 int64_t svm_ins_target(const SvmIns *ins);
 

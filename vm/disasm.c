@@ -173,6 +173,31 @@ static int put_operand(FILE *out, const SvmProgram *p, const SvmRule *r, const S
     if (k >= 0 && p->kinds[k].fields && x < p->kinds[k].nfields) return put_name(out, p, p->kinds[k].fields[x].name);
     return fprintf(out, "?f%" PRId64, x);
   case 'j': return fprintf(out, "-> %" PRId64, x);
+  case 'm': {
+    /* The date fields of the mask by name, {kind.field, ...}; a bit that
+     * names no field shows as ?bN. */
+    int n = fprintf(out, "{");
+    uint32_t bit = 0;
+    bool first = true;
+    for (uint32_t kk = 0; p->kinds && kk < p->nkinds; kk++)
+      for (uint32_t f = 0; p->kinds[kk].fields && f < p->kinds[kk].nfields && bit < 32; f++) {
+        if (p->kinds[kk].fields[f].type != SVM_T_DATE) continue;
+        if ((uint64_t)x >> bit & 1) {
+          n += fprintf(out, first ? "" : ", ");
+          n += put_name(out, p, p->kinds[kk].name);
+          n += fprintf(out, ".");
+          n += put_name(out, p, p->kinds[kk].fields[f].name);
+          first = false;
+        }
+        bit++;
+      }
+    for (; bit < 32; bit++)
+      if ((uint64_t)x >> bit & 1) {
+        n += fprintf(out, "%s?b%u", first ? "" : ", ", bit);
+        first = false;
+      }
+    return n + fprintf(out, "}");
+  }
   case 'b':
     if (x < BI__COUNT) return fprintf(out, "%s", svm_builtin_info[x].spelling);
     return fprintf(out, "?b%" PRId64, x);

@@ -9,7 +9,8 @@
  * checked; every value the rules make is allocated in the partner's arena,
  * which is capped, and every instruction counts against a budget.
  *
- * Dispatch is a switch over opcodes.def; the evaluation date in force is a
+ * Dispatch is a switch over opcodes.def (computed goto with GCC and clang,
+ * see run_rule); the evaluation date in force is a
  * register (`today`) with a small stack for ENTER_DATE/LEAVE_DATE, which is
  * what lets `since` and `as of` evaluate a condition as of another day.
  */
@@ -24,6 +25,10 @@
 
 
 
+enum { DAYS_CACHE = 4 };
+/* DAYS's key in the cache: every date field, more than a 32-bit mask names. */
+#define DAYS_ALL ((uint64_t)1 << 32)
+
 typedef struct {
   const SvmProgram *p;
   const SvmPartner *pa;
@@ -35,7 +40,10 @@ typedef struct {
   int32_t today;
   int32_t dates[SVM_MAX_DATE_DEPTH];
   int ndates;
-  SvmSeq *days;          /* every day the partner's facts name, ascending (cached) */
+  /* Days named by a set of date fields, ascending, per set asked for: since()
+   * asks again for every day it visits and in every rule that uses it. */
+  struct { uint64_t key; SvmSeq *days; } dcache[DAYS_CACHE];
+  unsigned ndcache;
   SvmStatus st;
   uint8_t width[OP__COUNT]; /* instruction widths, so dispatch need not parse opcodes.def's letters */
   uint32_t *field_base;  /* kind k's fields are field_base[k] .. field_base[k+1]-1 in refix */
@@ -80,6 +88,10 @@ static SvmStatus type_error(Vm *vm, const char *what) {
   return fail(vm, SVM_ERUNTIME, "bytecode type error: %s", what, NULL);
 }
 
+static SvmValue mk_bool(bool b) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_BOOL; v.u.b = b; return v; }
+static SvmValue mk_int(int64_t i) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_INT; v.u.i = i; return v; }
+static SvmValue mk_date(int32_t d) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_DATE; v.u.date = d; return v; }
+
 /* ---- sequences ------------------------------------------------------------------ */
 
 static bool seq_push(SvmArena *a, SvmSeq *s, SvmValue v) {
@@ -93,6 +105,11 @@ static bool seq_push(SvmArena *a, SvmSeq *s, SvmValue v) {
   }
   s->v[s->n++] = v;
   return true;
+}
+
+/* svm_str_eq, inlined for the hot paths. */
+static inline bool str_eq(const SvmStr *a, const SvmStr *b) {
+  return a == b || (a->hash == b->hash && a->len == b->len && memcmp(a->s, b->s, a->len) == 0);
 }
 
 static int cmp_bytes(const SvmStr *a, const SvmStr *b) {
@@ -110,25 +127,36 @@ static int cmp_i32(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* The days the partner's facts name: every date field of every fact, open
+/* The days named by the partner's facts in the date fields of key (DAYS_ALL:
+ * all of them; else a DAYS_OF mask, bit b the schema's b-th date field): open
  * bounds (dawn, never) left out, ascending and without repeats.  Truth of a
- * condition built from fact windows changes only on these days. */
-static bool named_days(Vm *vm) {
-  if (vm->days) return true;
+ * condition built from those fields' windows changes only on these days.
+ * NULL when memory runs out. */
+static const SvmSeq *named_days(Vm *vm, uint64_t key) {
+  for (unsigned c = 0; c < vm->ndcache && c < DAYS_CACHE; c++)
+    if (vm->dcache[c].key == key) return vm->dcache[c].days;
   const SvmProgram *p = vm->p;
   const SvmPartner *pa = vm->pa;
   size_t n = 0;
+  uint32_t bit = 0;
   for (uint32_t k = 0; k < p->nkinds; k++)
     for (uint32_t f = 0; f < p->kinds[k].nfields; f++)
-      if (p->kinds[k].fields[f].type == SVM_T_DATE) n += pa->tables[k].n;
+      if (p->kinds[k].fields[f].type == SVM_T_DATE) {
+        if (key == DAYS_ALL || (bit < 32 && (key >> bit & 1))) n += pa->tables[k].n;
+        bit++;
+      }
   int32_t *d = svm_arena_alloc(vm->arena, sizeof *d * (n ? n : 1));
   SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
-  if (!d || !s) return false;
+  if (!d || !s) return NULL;
   size_t m = 0;
+  bit = 0;
   for (uint32_t k = 0; k < p->nkinds; k++) {
     const SvmKind *kd = &p->kinds[k];
     for (uint32_t f = 0; f < kd->nfields; f++) {
       if (kd->fields[f].type != SVM_T_DATE) continue;
+      bool want = key == DAYS_ALL || (bit < 32 && (key >> bit & 1));
+      bit++;
+      if (!want) continue;
       for (uint32_t r = 0; r < pa->tables[k].n; r++) {
         int32_t v = pa->tables[k].vals[(size_t)r * kd->nfields + f].u.date;
         if (v != SVM_DAWN && v != SVM_NEVER) d[m++] = v;
@@ -141,14 +169,38 @@ static bool named_days(Vm *vm) {
     if (u == 0 || d[u - 1] != d[i]) d[u++] = d[i];
   s->n = s->cap = (uint32_t)u;
   s->v = svm_arena_alloc(vm->arena, sizeof *s->v * (u ? u : 1));
-  if (!s->v) return false;
-  for (size_t i = 0; i < u; i++) {
-    memset(&s->v[i], 0, sizeof s->v[i]);
-    s->v[i].tag = SVM_T_DATE;
-    s->v[i].u.date = d[i];
+  if (!s->v) return NULL;
+  for (size_t i = 0; i < u; i++) s->v[i] = mk_date(d[i]);
+  /* Round robin once full: a program asks for a handful of sets at most. */
+  unsigned c = vm->ndcache++ % DAYS_CACHE;
+  vm->dcache[c].key = key;
+  vm->dcache[c].days = s;
+  return s;
+}
+
+/* locals[slot] = a new list: the date in force, every earlier day of key's
+ * named days (latest first), then dawn -- the days since() walks back over. */
+static SvmStatus since_days(Vm *vm, uint64_t key, SvmValue *slot) {
+  const SvmSeq *all = named_days(vm, key);
+  SvmSeq *s = all ? svm_arena_alloc(vm->arena, sizeof *s) : NULL;
+  if (!s) return nomem(vm);
+  /* Sized up front: the named days before today, today and dawn. */
+  uint32_t lo = 0, hi = all->n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (all->v[mid].u.date < vm->today) lo = mid + 1; else hi = mid;
   }
-  vm->days = s;
-  return true;
+  s->cap = lo + 2;
+  s->n = 0;
+  s->v = svm_arena_alloc(vm->arena, sizeof *s->v * s->cap);
+  if (!s->v) return nomem(vm);
+  s->v[s->n++] = mk_date(vm->today);
+  for (uint32_t i = lo; i-- > 0;) s->v[s->n++] = all->v[i];
+  if (vm->today != SVM_DAWN) s->v[s->n++] = mk_date(SVM_DAWN);
+  memset(slot, 0, sizeof *slot);
+  slot->tag = SVM_T_LIST;
+  slot->u.seq = s;
+  return SVM_OK;
 }
 
 static RefIndex *ref_index(Vm *vm, uint32_t k, uint32_t f) {
@@ -257,9 +309,6 @@ static SvmStatus do_match(Vm *vm, SvmValue *args, int n, bool *out) {
 
 /* ---- values ----------------------------------------------------------------------------------------- */
 
-static SvmValue mk_bool(bool b) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_BOOL; v.u.b = b; return v; }
-static SvmValue mk_int(int64_t i) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_INT; v.u.i = i; return v; }
-static SvmValue mk_date(int32_t d) { SvmValue v; memset(&v, 0, sizeof v); v.tag = SVM_T_DATE; v.u.date = d; return v; }
 
 /* Three-way comparison of two values of one type; *ok false if they cannot be compared. */
 static int compare(const SvmValue *a, const SvmValue *b, bool ordered, bool *ok) {
@@ -282,8 +331,46 @@ static int compare(const SvmValue *a, const SvmValue *b, bool ordered, bool *ok)
   }
 }
 
+/* a REL b for REL the comparison rel (0 EQ, 1 NE, 2 LT, 3 LE, 4 GT, 5 GE,
+ * the order of opcodes.def): 1 or 0, or -1 if the two cannot be compared.
+ * Dates and integers, most comparisons, skip compare(). */
+_Static_assert(OP_NE == OP_EQ + 1 && OP_LT == OP_EQ + 2 && OP_LE == OP_EQ + 3 && OP_GT == OP_EQ + 4 &&
+               OP_GE == OP_EQ + 5, "relate() numbers EQ..GE in opcodes.def order");
+_Static_assert(OP_JUMP_NE == OP_JUMP_EQ + 1 && OP_JUMP_LT == OP_JUMP_EQ + 2 && OP_JUMP_LE == OP_JUMP_EQ + 3 &&
+               OP_JUMP_GT == OP_JUMP_EQ + 4 && OP_JUMP_GE == OP_JUMP_EQ + 5, "and JUMP_EQ..JUMP_GE alike");
+
+static inline int relate(const SvmValue *a, const SvmValue *b, int rel) {
+  int c;
+  if (a->tag == b->tag && a->tag == SVM_T_DATE) {
+    c = (a->u.date > b->u.date) - (a->u.date < b->u.date);
+  } else if (a->tag == b->tag && a->tag == SVM_T_INT) {
+    c = (a->u.i > b->u.i) - (a->u.i < b->u.i);
+  } else if (rel < 2 && a->tag == b->tag && (a->tag == SVM_T_WORD || a->tag == SVM_T_TEXT)) {
+    c = !str_eq(a->u.str, b->u.str);
+  } else {
+    bool ok = false;
+    c = compare(a, b, rel >= 2, &ok);
+    if (!ok) return -1;
+  }
+  switch (rel) {
+  case 0: return c == 0;
+  case 1: return c != 0;
+  case 2: return c < 0;
+  case 3: return c <= 0;
+  case 4: return c > 0;
+  default: return c >= 0;
+  }
+}
+
 static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
   if (x->tag != SVM_T_WORD && sorted) return false;
+  if (sorted && s->n <= 8) {
+    /* The sets rules name are small: a scan comparing hashes first beats
+     * the byte comparisons of a binary search. */
+    for (uint32_t i = 0; i < s->n; i++)
+      if (s->v[i].tag == SVM_T_WORD && str_eq(s->v[i].u.str, x->u.str)) return true;
+    return false;
+  }
   if (sorted) {
     uint32_t lo = 0, hi = s->n;
     while (lo < hi) {
@@ -305,6 +392,15 @@ static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
 #define RD16(c) ((uint32_t)(c)[0] | (uint32_t)(c)[1] << 8)
 #define RD32(c) ((uint32_t)(c)[0] | (uint32_t)(c)[1] << 8 | (uint32_t)(c)[2] << 16 | (uint32_t)(c)[3] << 24)
 
+#if defined(__GNUC__) && !defined(SVM_NO_COMPUTED_GOTO)
+#define SVM_COMPUTED_GOTO 1
+/* Labels as values are a GNU extension, which -Wpedantic reports. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#else
+#define SVM_COMPUTED_GOTO 0
+#endif
+
 static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *locals, SvmRuleResult *out,
                           SvmModuleResult *mod) {
   const SvmProgram *p = vm->p;
@@ -324,36 +420,58 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
 #define CHARGE(n) do { if (vm->steps_left < (n)) return vm->pc = at, fail(vm, SVM_ELIMIT, \
     "instruction budget exhausted (raise it with --max-steps N)", NULL, NULL); vm->steps_left -= (n); } while (0)
   const uint8_t *width = vm->width;
-  for (;;) {
-    /* The verifier proved pc stays inside the rule; checking it on every
-     * instruction cost a tenth of the evaluation time, so only debug
-     * builds (-DSVM_DEBUG) do. */
+  uint32_t at;               /* this instruction, for error messages */
+  const uint8_t *ins;
+  int opc;
+  /* The verifier proved pc stays inside the rule; checking it on every
+   * instruction cost a tenth of the evaluation time, so only debug builds
+   * (-DSVM_DEBUG) do. */
 #ifdef SVM_DEBUG
-    assert(pc >= r->entry && pc < r->end);
+#define FETCH() (assert(pc >= r->entry && pc < r->end), at = pc, ins = code + pc, opc = ins[0], pc += width[opc])
+#else
+#define FETCH() (at = pc, ins = code + pc, opc = ins[0], pc += width[opc])
 #endif
-    const uint32_t at = pc;    /* this instruction, for error messages */
-    const uint8_t *ins = code + pc;
-    int opc = ins[0];
-    pc += width[opc];
+  /* Dispatch: with GCC and clang, each handler ends in its own indirect jump
+   * through a table of label addresses (computed goto), which the branch
+   * predictor learns per handler and which skips the switch's range check
+   * (opcodes are proven < OP__COUNT by the verifier); elsewhere a plain
+   * switch.  CASE labels a handler for both; NEXT ends it. */
+#if SVM_COMPUTED_GOTO
+  static const void *const handlers[OP__COUNT] = {
+#define OP(name, operands, effect) &&L_##name,
+#include "opcodes.def"
+#undef OP
+  };
+#define CASE(name) case OP_##name: L_##name
+#define NEXT do { FETCH(); goto *handlers[opc]; } while (0)
+#else
+#define CASE(name) case OP_##name
+#define NEXT continue
+#endif
+  for (;;) {
+    FETCH();
+#if SVM_COMPUTED_GOTO
+    goto *handlers[opc];
+#endif
     switch (opc) {
-    case OP_PUSH_TRUE: PUSH(mk_bool(true)); break;
-    case OP_PUSH_FALSE: PUSH(mk_bool(false)); break;
-    case OP_PUSH_INT: PUSH(mk_int((int32_t)RD32(ins + 1))); break;
-    case OP_PUSH_CONST: PUSH(p->consts[RD16(ins + 1)]); break;
-    case OP_PUSH_TODAY: PUSH(mk_date(vm->today)); break;
-    case OP_POP: (void)POP(); break;
-    case OP_LOAD: PUSH(locals[ins[1]]); break;
-    case OP_STORE: locals[ins[1]] = POP(); break;
-    case OP_NOT:
+    CASE(PUSH_TRUE): PUSH(mk_bool(true)); NEXT;
+    CASE(PUSH_FALSE): PUSH(mk_bool(false)); NEXT;
+    CASE(PUSH_INT): PUSH(mk_int((int32_t)RD32(ins + 1))); NEXT;
+    CASE(PUSH_CONST): PUSH(p->consts[RD16(ins + 1)]); NEXT;
+    CASE(PUSH_TODAY): PUSH(mk_date(vm->today)); NEXT;
+    CASE(POP): (void)POP(); NEXT;
+    CASE(LOAD): PUSH(locals[ins[1]]); NEXT;
+    CASE(STORE): locals[ins[1]] = POP(); NEXT;
+    CASE(NOT):
       NEED(TOP.tag == SVM_T_BOOL, "NOT wants a bool");
       TOP.u.b = !TOP.u.b;
-      break;
-    case OP_NEG:
+      NEXT;
+    CASE(NEG):
       NEED(TOP.tag == SVM_T_INT, "NEG wants an integer");
       if (TOP.u.i == INT64_MIN) return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
       TOP.u.i = -TOP.u.i;
-      break;
-    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: {
+      NEXT;
+    CASE(ADD): CASE(SUB): CASE(MUL): CASE(DIV): CASE(MOD): {
       SvmValue b = POP(), a = POP(), r2;
       memset(&r2, 0, sizeof r2);
       if (a.tag == SVM_T_INT && b.tag == SVM_T_INT) {
@@ -389,42 +507,66 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         return vm->pc = at, type_error(vm, "arithmetic on these operand types");
       }
       PUSH(r2);
-      break;
+      NEXT;
     }
-    case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
-      SvmValue b = POP(), a = POP();
-      bool ok = false;
-      int c = compare(&a, &b, opc != OP_EQ && opc != OP_NE, &ok);
-      NEED(ok, "comparison of values of different types");
-      bool res = opc == OP_EQ ? c == 0 : opc == OP_NE ? c != 0 : opc == OP_LT ? c < 0 : opc == OP_LE ? c <= 0 :
-                 opc == OP_GT ? c > 0 : c >= 0;
+    CASE(EQ): CASE(NE): CASE(LT): CASE(LE): CASE(GT): CASE(GE): {
+      sp -= 2;
+      int res = relate(&sp[0], &sp[1], opc - OP_EQ);
+      NEED(res >= 0, "comparison of values of different types");
       PUSH(mk_bool(res));
-      break;
+      NEXT;
     }
-    case OP_IN: {
+    CASE(JUMP_EQ): CASE(JUMP_NE): CASE(JUMP_LT): CASE(JUMP_LE): CASE(JUMP_GT): CASE(JUMP_GE): {
+      sp -= 2;
+      int res = relate(&sp[0], &sp[1], opc - OP_JUMP_EQ);
+      NEED(res >= 0, "comparison of values of different types");
+      if (res) {
+        CHARGE(1);
+        pc = RD32(ins + 1);
+      }
+      NEXT;
+    }
+    CASE(IN): {
       SvmValue s = POP(), x = POP();
       NEED(s.tag == SVM_T_SET || s.tag == SVM_T_LIST, "IN wants a set");
       PUSH(mk_bool(set_has(s.u.seq, &x, s.tag == SVM_T_SET)));
-      break;
+      NEXT;
     }
-    case OP_JUMP:
+    CASE(JUMP_IN): CASE(JUMP_NOT_IN): {
+      sp -= 2;
+      NEED(sp[1].tag == SVM_T_SET || sp[1].tag == SVM_T_LIST, "IN wants a set");
+      if (set_has(sp[1].u.seq, &sp[0], sp[1].tag == SVM_T_SET) == (opc == OP_JUMP_IN)) {
+        CHARGE(1);
+        pc = RD32(ins + 1);
+      }
+      NEXT;
+    }
+    CASE(LOAD_FIELD): {
+      uint32_t k = RD16(ins + 2);
+      const SvmValue *x = &locals[ins[1]];
+      NEED(x->tag == SVM_T_FACT && x->aux == k && x->u.fact >= 0 && x->u.fact < vm->pa->tables[k].n,
+           "FIELD wants a fact of its kind");
+      PUSH(svm_fact_row(p, vm->pa, k, (uint32_t)x->u.fact)[ins[4]]);
+      NEXT;
+    }
+    CASE(JUMP):
       CHARGE(1);
       pc = RD32(ins + 1);
-      break;
-    case OP_JUMP_IF_FALSE: case OP_JUMP_IF_TRUE: {
+      NEXT;
+    CASE(JUMP_IF_FALSE): CASE(JUMP_IF_TRUE): {
       SvmValue c = POP();
       NEED(c.tag == SVM_T_BOOL, "conditional jump wants a bool");
       if (c.u.b == (opc == OP_JUMP_IF_TRUE)) {
         CHARGE(1);
         pc = RD32(ins + 1);
       }
-      break;
+      NEXT;
     }
-    case OP_ITER_RESET:
+    CASE(ITER_RESET):
       memset(&locals[ins[1]], 0, sizeof locals[0]);
       locals[ins[1]].u.i = -1;
-      break;
-    case OP_NEXT_FACT: {
+      NEXT;
+    CASE(NEXT_FACT): {
       CHARGE(1);
       uint32_t k = RD16(ins + 1);
       SvmValue *cur = &locals[ins[3]];
@@ -443,9 +585,9 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         cur->aux = (uint16_t)k;
         cur->u.fact = i;
       }
-      break;
+      NEXT;
     }
-    case OP_NEXT_BY: {
+    CASE(NEXT_BY): {
       CHARGE(1);
       uint32_t k = RD16(ins + 1), f = ins[3];
       SvmValue *cur = &locals[ins[4]];
@@ -477,34 +619,34 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         cur->aux = (uint16_t)k;
         cur->u.fact = ix->items[lo];
       }
-      break;
+      NEXT;
     }
-    case OP_IS_TODAY:
+    CASE(IS_TODAY):
       PUSH(mk_bool(locals[ins[1]].tag == SVM_T_DATE && locals[ins[1]].u.date == vm->today));
-      break;
-    case OP_FIELD: {
+      NEXT;
+    CASE(FIELD): {
       uint32_t k = RD16(ins + 1);
       NEED(TOP.tag == SVM_T_FACT && TOP.aux == k && TOP.u.fact >= 0 && TOP.u.fact < vm->pa->tables[k].n,
            "FIELD wants a fact of its kind");
       TOP = svm_fact_row(p, vm->pa, k, (uint32_t)TOP.u.fact)[ins[3]];
-      break;
+      NEXT;
     }
-    case OP_SEQ_NEW: {
+    CASE(SEQ_NEW): {
       SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
       if (!s) return vm->pc = at, nomem(vm);
       memset(s, 0, sizeof *s);
       memset(&locals[ins[1]], 0, sizeof locals[0]);
       locals[ins[1]].tag = SVM_T_LIST;
       locals[ins[1]].u.seq = s;
-      break;
+      NEXT;
     }
-    case OP_SEQ_ADD: {
+    CASE(SEQ_ADD): {
       SvmValue v = POP();
       NEED(locals[ins[1]].tag == SVM_T_LIST, "SEQ_ADD wants a list");
       if (!seq_push(vm->arena, (SvmSeq *)locals[ins[1]].u.seq, v)) return vm->pc = at, nomem(vm);
-      break;
+      NEXT;
     }
-    case OP_NEXT_ELEM: {
+    CASE(NEXT_ELEM): {
       CHARGE(1);
       SvmValue *lst = &locals[ins[1]], *cur = &locals[ins[2]];
       NEED(lst->tag == SVM_T_LIST || lst->tag == SVM_T_SET, "NEXT_ELEM wants a list");
@@ -517,44 +659,37 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         *cur = mk_int(i);
         locals[ins[3]] = lst->u.seq->v[i];
       }
-      break;
+      NEXT;
     }
-    case OP_DAYS: {
-      if (!named_days(vm)) return vm->pc = at, nomem(vm);
-      const SvmSeq *all = vm->days;
-      SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
-      if (!s) return vm->pc = at, nomem(vm);
-      memset(s, 0, sizeof *s);
-      if (!seq_push(vm->arena, s, mk_date(vm->today))) return vm->pc = at, nomem(vm);
-      for (uint32_t i = all->n; i-- > 0;)
-        if (all->v[i].u.date < vm->today && !seq_push(vm->arena, s, all->v[i])) return vm->pc = at, nomem(vm);
-      if (vm->today != SVM_DAWN && !seq_push(vm->arena, s, mk_date(SVM_DAWN))) return vm->pc = at, nomem(vm);
-      memset(&locals[ins[1]], 0, sizeof locals[0]);
-      locals[ins[1]].tag = SVM_T_LIST;
-      locals[ins[1]].u.seq = s;
-      break;
-    }
-    case OP_ENTER_DATE: {
+    CASE(DAYS):
+      vm->pc = at;
+      if (since_days(vm, DAYS_ALL, &locals[ins[1]]) != SVM_OK) return vm->st;
+      NEXT;
+    CASE(DAYS_OF):
+      vm->pc = at;
+      if (since_days(vm, RD32(ins + 2), &locals[ins[1]]) != SVM_OK) return vm->st;
+      NEXT;
+    CASE(ENTER_DATE): {
       SvmValue d = POP();
       NEED(d.tag == SVM_T_DATE, "ENTER_DATE wants a date");
       if (vm->ndates >= SVM_MAX_DATE_DEPTH) return vm->pc = at, fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
       vm->dates[vm->ndates++] = vm->today;
       vm->today = d.u.date;
-      break;
+      NEXT;
     }
-    case OP_LEAVE_DATE:
+    CASE(LEAVE_DATE):
       NEED(vm->ndates > 0, "LEAVE_DATE without ENTER_DATE");
       vm->today = vm->dates[--vm->ndates];
-      break;
-    case OP_MATCH: {
+      NEXT;
+    CASE(MATCH): {
       int n = ins[1];
       sp -= n;
       bool ok = false;
       if (do_match(vm, sp, n, &ok) != SVM_OK) return vm->st;
       PUSH(mk_bool(ok));
-      break;
+      NEXT;
     }
-    case OP_CONCAT: {
+    CASE(CONCAT): {
       int n = ins[1];
       sp -= n;
       SvmBuf b = {NULL, 0, 0, vm->arena, false};
@@ -570,9 +705,9 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       v.tag = SVM_T_TEXT;
       v.u.str = s;
       PUSH(v);
-      break;
+      NEXT;
     }
-    case OP_BUILTIN: {
+    CASE(BUILTIN): {
       int bi = ins[1];
       int n = svm_builtin_info[bi].arity;
       sp -= n;
@@ -630,21 +765,21 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       default: return vm->pc = at, type_error(vm, "unknown builtin");
       }
       PUSH(res);
-      break;
+      NEXT;
     }
-    case OP_REASON: case OP_NOTICE: {
+    CASE(REASON): CASE(NOTICE): {
       SvmValue t = POP();
       NEED(t.tag == SVM_T_TEXT || t.tag == SVM_T_WORD, "REASON wants a text");
       SvmSeq *dst = opc == OP_REASON ? &out->reasons : &mod->notices;
       /* A reason or notice is given once, however many facts or rules
        * lead to it (a designation listed twice gives one reason). */
-      if (set_has(dst, &t, false)) break;
+      if (set_has(dst, &t, false)) NEXT;
       if (!seq_push(vm->arena, dst, t)) return vm->pc = at, nomem(vm);
-      break;
+      NEXT;
     }
-    case OP_MET: out->verdict = SVM_MET; out->reasons.n = 0; return SVM_OK;
-    case OP_NOT_MET: out->verdict = SVM_NOT_MET; return SVM_OK;
-    case OP_GRACE: {
+    CASE(MET): out->verdict = SVM_MET; out->reasons.n = 0; return SVM_OK;
+    CASE(NOT_MET): out->verdict = SVM_NOT_MET; return SVM_OK;
+    CASE(GRACE): {
       SvmValue d = POP();
       NEED(d.tag == SVM_T_DATE, "GRACE wants a date");
       out->verdict = SVM_GRACE;
@@ -660,7 +795,14 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
 #undef TOP
 #undef NEED
 #undef CHARGE
+#undef FETCH
+#undef CASE
+#undef NEXT
 }
+
+#if SVM_COMPUTED_GOTO
+#pragma GCC diagnostic pop
+#endif
 
 /* Memory ran out before any rule started. */
 static SvmStatus start_failed(Vm *vm) {

@@ -15,7 +15,7 @@ int svm_operand_width(char letter) {
   switch (letter) {
   case 'c': case 's': case 'k': return 2;
   case 'l': case 'f': case 'n': case 'b': return 1;
-  case 'j': case 'i': return 4;
+  case 'j': case 'i': case 'm': return 4;
   default: return 0;
   }
 }

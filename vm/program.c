@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytecode_int.h"
 #include "svm.h"
 
 uint32_t svm_str_hash(const char *s, size_t len) {
@@ -70,4 +71,24 @@ bool svm_utf8_valid(const unsigned char *s, size_t n) {
     i += k + 1;
   }
   return true;
+}
+
+/* Date fields in schema order, as DAYS_OF's mask numbers them (opcodes.def 'm'). */
+uint32_t svm_date_field_count(const SvmProgram *p) {
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < p->nkinds; k++)
+    for (uint32_t f = 0; f < p->kinds[k].nfields; f++) n += p->kinds[k].fields[f].type == SVM_T_DATE;
+  return n;
+}
+
+bool svm_date_field(const SvmProgram *p, uint32_t b, uint32_t *kind, uint32_t *field) {
+  for (uint32_t k = 0; k < p->nkinds; k++)
+    for (uint32_t f = 0; f < p->kinds[k].nfields; f++) {
+      if (p->kinds[k].fields[f].type != SVM_T_DATE) continue;
+      if (b-- == 0) {
+        *kind = k, *field = f;
+        return true;
+      }
+    }
+  return false;
 }

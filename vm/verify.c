@@ -136,7 +136,7 @@ void svm_ins_decode(const uint8_t *code, SvmIns *ins) {
     case 'c': case 's': case 'k':
       x = (int64_t)(q[0] | (uint32_t)q[1] << 8);
       break;
-    case 'j':
+    case 'j': case 'm':
       x = (int64_t)((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
                     (uint32_t)q[3] << 24);
       break;
@@ -169,14 +169,18 @@ int svm_op_pops(const SvmIns *ins) {
   case OP_PUSH_TRUE: case OP_PUSH_FALSE: case OP_PUSH_INT: case OP_PUSH_CONST:
   case OP_PUSH_TODAY: case OP_LOAD: case OP_JUMP: case OP_ITER_RESET: case OP_NEXT_FACT:
   case OP_SEQ_NEW: case OP_NEXT_ELEM: case OP_DAYS: case OP_LEAVE_DATE: case OP_MET:
-  case OP_NOT_MET: case OP_IS_TODAY: case OP_NEXT_BY:
+  case OP_NOT_MET: case OP_IS_TODAY: case OP_NEXT_BY: case OP_DAYS_OF:
     return 0;
   case OP_POP: case OP_STORE: case OP_NOT: case OP_NEG: case OP_JUMP_IF_FALSE:
   case OP_JUMP_IF_TRUE: case OP_FIELD: case OP_SEQ_ADD: case OP_ENTER_DATE: case OP_REASON:
   case OP_NOTICE: case OP_GRACE:
     return 1;
+  case OP_LOAD_FIELD:
+    return 0;
   case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_EQ: case OP_NE:
-  case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_IN:
+  case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_IN: case OP_JUMP_EQ: case OP_JUMP_NE:
+  case OP_JUMP_LT: case OP_JUMP_LE: case OP_JUMP_GT: case OP_JUMP_GE: case OP_JUMP_IN:
+  case OP_JUMP_NOT_IN:
     return 2;
   case OP_MATCH: case OP_CONCAT:
     return (int)ins->v[0];
@@ -653,6 +657,15 @@ static SvmStatus check_decode(Verifier *v, const SvmRule *r, const char *rn) {
           return fail(v, "rule '%s' pc %u: builtin %u is out of range (%d builtins)", rn, pc,
                       (unsigned)x, (int)BI__COUNT);
         break;
+      case 'm': {
+        /* A bit past the schema's date fields names no field: refuse it
+         * rather than let the interpreter skip it silently. */
+        uint32_t ndate = svm_date_field_count(p);
+        if (ndate < 32 && (uint64_t)x >> ndate)
+          return fail(v, "rule '%s' pc %u: %s mask 0x%08x names date fields past the schema's %u",
+                      rn, pc, on, (unsigned)x, ndate);
+        break;
+      }
       case 'n':
         if (op == OP_MATCH && x < 1)
           return fail(v, "rule '%s' pc %u: MATCH of %u lists (it needs at least 1)", rn, pc,
