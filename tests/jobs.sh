@@ -38,7 +38,6 @@ done
 for f in examples/reseller/*.facts; do check "$TMP/reseller.bc" "$f" jsonl; done
 for f in fuzz/corpus/facts/*; do check "$TMP/both.bc" "$f" jsonl; done
 # Several files, and standard input.
-check "$TMP/both.bc" tests/scenarios/pi_get_well.facts jsonl
 set -- tests/scenarios/*.facts
 "$SPECVM" --jobs 1 --format jsonl --as-of 2021-10-01 "$TMP/both.bc" "$@" >"$TMP/o1" 2>"$TMP/e1"; s1=$?
 "$SPECVM" --jobs 3 --chunk-size 1 --format jsonl --as-of 2021-10-01 "$TMP/both.bc" "$@" >"$TMP/o3" 2>"$TMP/e3"; s3=$?
