@@ -45,7 +45,8 @@ typedef struct {
   struct { uint64_t key; SvmSeq *days; } dcache[DAYS_CACHE];
   unsigned ndcache;
   SvmStatus st;
-  uint8_t width[OP__COUNT]; /* instruction widths, so dispatch need not parse opcodes.def's letters */
+  const uint8_t *width;  /* instruction widths (the program's, once verified) */
+  uint8_t own_width[OP__COUNT];
   uint32_t *field_base;  /* kind k's fields are field_base[k] .. field_base[k+1]-1 in refix */
   struct RefIndex **refix; /* per reference field: who refers to each fact (built on first use) */
 } Vm;
@@ -823,7 +824,12 @@ SvmStatus svm_eval(const SvmProgram *p, const SvmPartner *pa, int32_t as_of, con
   vm.arena = pa->arena;
   vm.d = d;
   vm.steps_left = lim->max_steps;
-  for (int op = 0; op < OP__COUNT; op++) vm.width[op] = (uint8_t)svm_op_width(op);
+  if (p->op_width[OP_MET]) {
+    vm.width = p->op_width;
+  } else {  /* a program that did not go through svm_verify (tests) */
+    for (int op = 0; op < OP__COUNT; op++) vm.own_width[op] = (uint8_t)svm_op_width(op);
+    vm.width = vm.own_width;
+  }
   vm.field_base = svm_arena_alloc(vm.arena, sizeof *vm.field_base * ((size_t)p->nkinds + 1));
   if (!vm.field_base) return start_failed(&vm);
   vm.field_base[0] = 0;

@@ -139,6 +139,9 @@ typedef struct SvmProgram {
   uint32_t nlines;
   SvmLine *lines;      /* sorted by pc */
   SvmArena mem;        /* owns everything above */
+  /* Each opcode's instruction width, filled by svm_verify (all zero before),
+   * so that the interpreter need not work it out for every partner. */
+  uint8_t op_width[256];
 } SvmProgram;
 
 /* ---- one partner's facts ------------------------------------------------ */

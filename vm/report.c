@@ -129,11 +129,31 @@ static bool out_flush(Out *o, FILE *f) {
   return ok;
 }
 
-/* Runs of bytes that need no escape are copied whole. */
+/* Whether any of the 8 bytes of x needs an escape: a control character
+ * (< 0x20), '"', '\\' or DEL.  Bytes >= 0x80 (UTF-8) never do. */
+static bool needs_escape8(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+  uint64_t lt20 = (x - ones * 0x20) & ~x;  /* high bit set where a byte < 0x20 (or a borrow: rechecked) */
+  uint64_t z = ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) | lt20;
+  return (z & high) != 0;
+}
+
+/* Runs of bytes that need no escape are copied whole; eight bytes are
+ * tested at a time, and a word with a candidate is looked at byte by byte. */
 static void json_str(Out *o, const char *s, size_t n) {
   out_c(o, '"');
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
+    if ((i & 7) == 0) {
+      while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (needs_escape8(x)) break;
+        i += 8;
+      }
+      if (i >= n) break;
+    }
     unsigned char c = (unsigned char)s[i];
     if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
     if (i > run) out_put(o, s + run, i - run);
