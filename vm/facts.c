@@ -951,7 +951,12 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
       out->u.str = R->ki[k].f[fi].enums[i];
       return 1;
     }
-    return (out->u.str = intern(b, t->v, t->vlen)) ? 1 : -1;
+    /* Only a KEY needs the shared pointer (references find it by pointer);
+     * the rules compare other words by their bytes, and a copy is cheaper
+     * than a lookup. */
+    if (f->flags & SVM_F_KEY) out->u.str = intern(b, t->v, t->vlen);
+    else out->u.str = str_new(b, t->v, t->vlen, str_hash(t->v, t->vlen));
+    return out->u.str ? 1 : -1;
   }
 
   case SVM_T_DATE:
