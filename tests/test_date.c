@@ -61,7 +61,7 @@ Test(date, round_trips_every_day_from_year_1_to_9999) {
 }
 
 Test(date, formats_and_parses_back_across_the_range) {
-  for (int32_t day = FIRST_DAY; day <= LAST_DAY; day += 997) {
+  for (int32_t day = FIRST_DAY; day <= LAST_DAY; day++) {
     char buf[11];
     svm_date_format(day, buf);
     int32_t back = 0;

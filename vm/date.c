@@ -42,12 +42,15 @@ void svm_date_to_ymd(int32_t day, int *y, int *m, int *d) {
 
 bool svm_date_parse(const char *s, size_t len, int32_t *out) {
   if (len != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (int i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
-  int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-  int m = (s[5] - '0') * 10 + (s[6] - '0');
-  int d = (s[8] - '0') * 10 + (s[9] - '0');
-  if (!svm_date_valid(y, m, d)) return false;
+  unsigned v[10];
+  for (int i = 0; i < 10; i++) v[i] = (unsigned)(unsigned char)s[i] - '0';
+  if ((v[0] > 9) | (v[1] > 9) | (v[2] > 9) | (v[3] > 9) | (v[5] > 9) | (v[6] > 9) | (v[8] > 9) | (v[9] > 9))
+    return false;  /* each a digit */
+  int y = (int)(v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]);
+  int m = (int)(v[5] * 10 + v[6]);
+  int d = (int)(v[8] * 10 + v[9]);
+  /* Every month has 28 days: the calendar is asked only past that. */
+  if (y < 1 || m < 1 || m > 12 || d < 1 || (d > 28 && d > svm_days_in_month(y, m))) return false;
   *out = svm_date_from_ymd(y, m, d);
   return true;
 }
@@ -58,7 +61,18 @@ void svm_date_format(int32_t day, char buf[11]) {
   int y, m, d;
   svm_date_to_ymd(day, &y, &m, &d);
   if (y < 0 || y > 9999) { snprintf(buf, 11, "bad-date"); return; }
-  snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+  /* By hand: reports format a date in most reasons. */
+  buf[0] = (char)('0' + y / 1000);
+  buf[1] = (char)('0' + y / 100 % 10);
+  buf[2] = (char)('0' + y / 10 % 10);
+  buf[3] = (char)('0' + y % 10);
+  buf[4] = '-';
+  buf[5] = (char)('0' + m / 10);
+  buf[6] = (char)('0' + m % 10);
+  buf[7] = '-';
+  buf[8] = (char)('0' + d / 10);
+  buf[9] = (char)('0' + d % 10);
+  buf[10] = '\0';
 }
 
 enum { MIN_DAY = -719162, MAX_DAY = 2932896 }; /* 0001-01-01, 9999-12-31 */

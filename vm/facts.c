@@ -54,6 +54,10 @@ enum {
   /* A whole line and its CRLF must fit next to a full read chunk; one more
    * byte holds the sentinel after a last line that has no newline. */
   FACTS_BUF_SIZE = FACTS_MAX_LINE + 2 + FACTS_READ_CHUNK + 1,
+  /* The word scanner reads eight bytes at a time and may look up to seven
+   * bytes past a line's sentinel: every buffer it reads has this many more,
+   * zeroed or holding earlier input. */
+  FACTS_PAD = 8,
   FACTS_MAX_FIELDS = 1024,       /* a schema with more is refused */
   SUGGEST_MAX_LEN = 64,          /* longer words get no "did you mean" */
   SNIP_LEN = 60,                 /* bytes of a value quoted in a message */
@@ -650,6 +654,43 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
 
 /* The next field of the line: TK_FIELD (filled in t), TK_END at the end of
  * the line, TK_BAD after reporting (the rest of the line is dropped). */
+/* The high bit of each byte of x that is a word character (A-Z a-z 0-9 _ .
+ * + / -, the C_WORD class).  For a byte y < 0x80, y + (0x80 - lo) has its
+ * high bit set exactly when y >= lo, and y + (0x7f - hi) exactly when
+ * y > hi; neither sum carries into the next byte. */
+static inline uint64_t word_bytes(uint64_t x) {
+  const uint64_t H = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+  uint64_t y = x & ~H;
+#define IN_RANGE(lo, hi) ((y + ones * (0x80 - (lo))) & ~(y + ones * (0x7f - (hi))))
+  uint64_t r = IN_RANGE(0x2d, 0x39) | IN_RANGE(0x41, 0x5a) | IN_RANGE(0x61, 0x7a) | IN_RANGE(0x2b, 0x2b) |
+               IN_RANGE(0x5f, 0x5f);
+#undef IN_RANGE
+  return r & ~x & H;  /* bytes >= 0x80 are not word characters */
+}
+
+/* The end of the word starting at p: eight bytes a step (see FACTS_PAD),
+ * the first byte that is not a word character.  Every line ends in a '\n'
+ * sentinel, which is not one. */
+static inline unsigned char *word_end(unsigned char *p) {
+  const uint64_t H = 0x8080808080808080ULL;
+  for (;;) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t stop = ~word_bytes(x) & H;
+    if (stop) {
+      /* The lowest flagged byte is the first in memory on a little-endian
+       * machine; elsewhere, go byte by byte from here. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      return p + (__builtin_ctzll(stop) >> 3);
+#else
+      while (word_bytes((uint64_t)*p * 0x0101010101010101ULL) == 0x8080808080808080ULL) p++;
+      return p;
+#endif
+    }
+    p += 8;
+  }
+}
+
 static inline int lex(SvmFactReader *R, Tok *t) {
   const uint8_t *cls = R->cls;
   unsigned char *p = R->p;
@@ -663,7 +704,7 @@ static inline int lex(SvmFactReader *R, Tok *t) {
   t->str = false;
   if (cls[*p] & C_WORD) {
     unsigned char *s = p;
-    while (cls[*p] & C_WORD) p++;
+    p = word_end(p);
     if (*p == '=') {
       t->key = (const char *)s;
       t->klen = (size_t)(p - s);
@@ -680,7 +721,7 @@ static inline int lex(SvmFactReader *R, Tok *t) {
         return lex_fail(R, p);
       }
       s = p;
-      while (cls[*p] & C_WORD) p++;
+      p = word_end(p);
     }
     t->v = (const char *)s;
     t->vlen = (size_t)(p - s);
@@ -1380,7 +1421,7 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
   R->seen = seen;
   R->err = err;
   R->err_ctx = err_ctx;
-  R->buf = malloc(FACTS_BUF_SIZE);
+  R->buf = calloc(FACTS_BUF_SIZE + FACTS_PAD, 1);
   if (!R->buf) {
     *st = SVM_ENOMEM;
     svm_diag_set(d, R->path, 0, 0, "out of memory opening %s", path);
@@ -1676,7 +1717,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   unsigned char *data = c->data;
   size_t cap = c->cap;
   if (cap < need) {
-    unsigned char *nd = realloc(data, need + 1);  /* + the sentinel byte of the last line */
+    unsigned char *nd = realloc(data, need + 1 + FACTS_PAD);  /* + the sentinel byte of the last line */
     if (!nd) goto nomem;
     c->data = data = nd;
     c->cap = cap = need;
@@ -1735,7 +1776,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
       }
       size_t ncap = cap + cap / 2;
       if (ncap < n + READ) ncap = n + READ;
-      unsigned char *nd = realloc(data, ncap + 1);
+      unsigned char *nd = realloc(data, ncap + 1 + FACTS_PAD);
       if (!nd) goto nomem;
       c->data = data = nd;
       c->cap = cap = ncap;
@@ -1753,6 +1794,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
     }
   }
   if (cut == 0) return 0;  /* nothing was left */
+  memset(data + n, 0, 1 + FACTS_PAD);  /* what the scanner may read past the last sentinel */
   /* The bytes after the cut go back to the reader's buffer: at most one read
    * and the few bytes of a line start that needed it. */
   size_t rest = n - cut;
