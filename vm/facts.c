@@ -58,6 +58,7 @@ enum {
    * bytes past a line's sentinel: every buffer it reads has this many more,
    * zeroed or holding earlier input. */
   FACTS_PAD = 8,
+  DATE_Y0 = 1900, DATE_YEARS = 300,  /* the years with a fast date conversion */
   FACTS_MAX_FIELDS = 1024,       /* a schema with more is refused */
   SUGGEST_MAX_LEN = 64,          /* longer words get no "did you mean" */
   SNIP_LEN = 60,                 /* bytes of a value quoted in a message */
@@ -88,15 +89,6 @@ static uint64_t fmix64(uint64_t h) {
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53ULL;
   h ^= h >> 33;
-  return h;
-}
-
-static uint32_t fmix32(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
   return h;
 }
 
@@ -201,9 +193,31 @@ typedef struct {
 
 typedef struct {
   const char *name; /* NULL: empty slot */
+  uint64_t pre;     /* its first eight bytes (fewer: zero-padded) */
   uint32_t len;
   uint32_t kind;
 } KindSlot;
+
+/* The first min(len, 8) bytes of s as an integer, the rest zero: loaded
+ * whole where s lies in a padded read buffer (FACTS_PAD), copied otherwise.
+ * Both give the same value. */
+static inline uint64_t prefix_padded(const char *s, size_t len) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t x;
+  memcpy(&x, s, 8);
+  return len >= 8 ? x : x & ((UINT64_C(1) << (8 * len)) - 1);
+#else
+  uint64_t x = 0;
+  memcpy(&x, s, len < 8 ? len : 8);
+  return x;
+#endif
+}
+
+static inline uint64_t prefix_copied(const char *s, size_t len) {
+  uint64_t x = 0;
+  memcpy(&x, s, len < 8 ? len : 8);
+  return x;
+}
 
 /* Per-block state; all of it lives in the caller's arena. */
 typedef struct {
@@ -241,6 +255,10 @@ struct SvmFactReader {
   unsigned char *line, *p, *end, *last;
 
   uint8_t cls[256];
+  /* Day numbers of January 1 of the years DATE_Y0 .. DATE_Y0 + DATE_YEARS
+   * (the last one ends the range): dates of fact files convert with a table
+   * lookup and a month offset, without the calendar arithmetic. */
+  int32_t jan1[DATE_YEARS + 1];
   KindInfo *ki;
   FieldInfo *fi;        /* every kind's fields, end to end */
   const SvmStr **enums; /* every field's enums, end to end */
@@ -755,8 +773,10 @@ static void *balloc(Block *b, size_t n) {
   return p;
 }
 
-/* svm_str_hash, inlined: every stored word and text is hashed, so the call
- * would sit in the hot loop.  svm_facts_open checks that the two agree. */
+/* svm_str_hash, inlined, for words in a padded read buffer (the tail is
+ * one load, see prefix_padded): every stored word and text is hashed, so
+ * the call would sit in the hot loop.  svm_facts_open checks that the two
+ * agree. */
 static inline uint32_t str_hash(const char *s, size_t len) {
   uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
   for (; len >= 8; s += 8, len -= 8) {
@@ -766,8 +786,7 @@ static inline uint32_t str_hash(const char *s, size_t len) {
     h ^= h >> 32;
   }
   if (len) {
-    uint64_t w = 0;
-    memcpy(&w, s, len);
+    uint64_t w = prefix_padded(s, len);
     h = (h ^ w) * 0xff51afd7ed558ccdULL;
   }
   h ^= h >> 33;
@@ -933,6 +952,25 @@ static bool is_date_shaped(const char *s, size_t len) {
   return true;
 }
 
+/* YYYY-MM-DD of a year the jan1 table covers: true with the day number.
+ * Anything else (other years, bad dates, other shapes) is left to
+ * svm_date_parse, which decides and gives the same day numbers. */
+static inline bool fast_date(const SvmFactReader *R, const unsigned char *s, int32_t *out) {
+  static const int16_t before[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  unsigned v[10];
+  for (int i = 0; i < 10; i++) v[i] = (unsigned)s[i] - '0';
+  if (s[4] != '-' || s[7] != '-' || (v[0] > 9) | (v[1] > 9) | (v[2] > 9) | (v[3] > 9) | (v[5] > 9) | (v[6] > 9) |
+      (v[8] > 9) | (v[9] > 9))
+    return false;
+  unsigned y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], m = v[5] * 10 + v[6], d = v[8] * 10 + v[9];
+  if (y < DATE_Y0 || y >= DATE_Y0 + DATE_YEARS || m < 1 || m > 12 || d < 1) return false;
+  if (d > 28 && d > (unsigned)svm_days_in_month((int)y, (int)m)) return false;
+  const int32_t *j = &R->jan1[y - DATE_Y0];
+  bool leap = j[1] - j[0] == 366;
+  *out = j[0] + before[m] + (int32_t)(leap && m > 2) + (int32_t)d - 1;
+  return true;
+}
+
 /* The value of field fi of kind k from a word or string.  1: good, 0: bad
  * (reported; *out holds a placeholder), -1: out of arena. */
 static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmValue *out) {
@@ -1001,6 +1039,7 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
   }
 
   case SVM_T_DATE:
+    if (t->vlen == 10 && fast_date(R, (const unsigned char *)t->v, &out->u.date)) return 1;
     if (svm_date_parse(t->v, t->vlen, &out->u.date)) return 1;
     if (is_date_shaped(t->v, t->vlen))
       REPORT(R, t->vcol, "'%s' is not a valid date", snip(&sn, t->v, t->vlen));
@@ -1228,13 +1267,10 @@ static void parse_as_of(SvmFactReader *R, int kcol) {
 }
 
 /* Every line starts with a kind word, so its lookup hashes only the length
- * and three bytes; the names of a schema rarely share all four. */
-static uint32_t kind_hash(const char *s, size_t len) {
-  if (len == 0) return 0;
-  uint32_t h = (uint32_t)len * 0x9e3779b1u;
-  h ^= (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[len / 2] << 8 |
-       (uint32_t)(unsigned char)s[len - 1] << 16;
-  return fmix32(h);
+ * and the first eight bytes (one load); the names of a schema rarely share
+ * them all, and a match compares the same eight bytes as one integer. */
+static inline uint32_t kind_hash(uint64_t pre, size_t len) {
+  return (uint32_t)(((pre ^ len) * 0x9e3779b97f4a7c15ULL) >> 40);
 }
 
 /* The kind of the line's first field: a kind index, R->kind_partner,
@@ -1247,8 +1283,12 @@ static uint32_t line_kind(SvmFactReader *R, const Tok *t) {
     drain(R);
     return UINT32_MAX;
   }
-  for (uint32_t i = kind_hash(t->v, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask)
-    if (R->ktab[i].len == t->vlen && bytes_eq(R->ktab[i].name, t->v, t->vlen)) return R->ktab[i].kind;
+  uint64_t pre = prefix_padded(t->v, t->vlen);
+  for (uint32_t i = kind_hash(pre, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask) {
+    const KindSlot *e = &R->ktab[i];
+    if (e->pre == pre && e->len == t->vlen && (e->len <= 8 || bytes_eq(e->name + 8, t->v + 8, e->len - 8)))
+      return e->kind;
+  }
   Suggest s;
   suggest_init(&s, t->v, t->vlen);
   for (uint32_t k = 0; k < P->nkinds; k++) suggest_try(&s, kind_name(P, k));
@@ -1263,10 +1303,11 @@ static uint32_t line_kind(SvmFactReader *R, const Tok *t) {
 /* ---- opening --------------------------------------------------------------------- */
 
 static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t k) {
-  uint32_t i = kind_hash(name, len) & R->kmask;
+  uint64_t pre = prefix_copied(name, len);
+  uint32_t i = kind_hash(pre, len) & R->kmask;
   for (; R->ktab[i].name; i = (i + 1) & R->kmask)
     if (R->ktab[i].len == len && memcmp(R->ktab[i].name, name, len) == 0) return;  /* first wins */
-  R->ktab[i] = (KindSlot){name, len, k};
+  R->ktab[i] = (KindSlot){name, pre, len, k};
 }
 
 static bool str_ok(const SvmProgram *P, uint32_t idx) { return idx < P->nstrings && P->strings[idx]; }
@@ -1343,8 +1384,13 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
   if (!R->path) goto nomem;
 
   /* str_hash is a copy of svm_str_hash; stored hashes must be the same. */
-  assert(str_hash("as-of", 5) == svm_str_hash("as-of", 5));
-  assert(str_hash("premier-integrator", 18) == svm_str_hash("premier-integrator", 18));
+  {
+    static const char w1[16] = "as-of", w2[32] = "premier-integrator";  /* padded, as words in the buffer are */
+    assert(str_hash(w1, 5) == svm_str_hash(w1, 5));
+    assert(str_hash(w2, 18) == svm_str_hash(w2, 18));
+    (void)w1;
+    (void)w2;
+  }
   long most = schema_check(prog);
   if (most < 0) {
     *st = SVM_EFORMAT;
@@ -1399,6 +1445,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
     if ((m & C_CMT) && c != '"' && c != '\\') m |= C_STR;
     R->cls[c] = m;
   }
+  for (int y = 0; y <= DATE_YEARS; y++) R->jan1[y] = svm_date_from_ymd(DATE_Y0 + y, 1, 1);
   return R;
 
 nomem:
