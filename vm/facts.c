@@ -37,6 +37,10 @@
 #include "date.h"
 #include "svm.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 enum {
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
   FACTS_MAX_LINE = 1 << 20,      /* bytes in one line, terminator excluded */
@@ -54,10 +58,10 @@ enum {
   /* A whole line and its CRLF must fit next to a full read chunk; one more
    * byte holds the sentinel after a last line that has no newline. */
   FACTS_BUF_SIZE = FACTS_MAX_LINE + 2 + FACTS_READ_CHUNK + 1,
-  /* The word scanner reads eight bytes at a time and may look up to seven
+  /* The word scanner reads 16 (or 8) bytes at a time and may look up to 15
    * bytes past a line's sentinel: every buffer it reads has this many more,
    * zeroed or holding earlier input. */
-  FACTS_PAD = 8,
+  FACTS_PAD = 16,
   DATE_Y0 = 1900, DATE_YEARS = 300,  /* the years with a fast date conversion */
   FACTS_MAX_FIELDS = 1024,       /* a schema with more is refused */
   SUGGEST_MAX_LEN = 64,          /* longer words get no "did you mean" */
@@ -686,9 +690,28 @@ static inline uint64_t word_bytes(uint64_t x) {
   return r & ~x & H;  /* bytes >= 0x80 are not word characters */
 }
 
-/* The end of the word starting at p: eight bytes a step (see FACTS_PAD),
- * the first byte that is not a word character.  Every line ends in a '\n'
- * sentinel, which is not one. */
+/* The end of the word starting at p: the first byte that is not a word
+ * character, found 16 bytes a step with SSE2 (every x86-64 has it), else 8
+ * (see FACTS_PAD).  Every line ends in a '\n' sentinel, which is not one. */
+#if defined(__SSE2__)
+static inline unsigned char *word_end(unsigned char *p) {
+  /* Signed compares: bytes >= 0x80 are negative, below every range. */
+#define GT(v, c) _mm_cmpgt_epi8((v), _mm_set1_epi8((char)(c)))
+#define LT(v, c) _mm_cmplt_epi8((v), _mm_set1_epi8((char)(c)))
+#define EQ(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(c)))
+  for (;;) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i w = _mm_or_si128(_mm_or_si128(_mm_and_si128(GT(v, 0x2c), LT(v, 0x3a)), _mm_and_si128(GT(v, 0x40), LT(v, 0x5b))),
+                             _mm_or_si128(_mm_and_si128(GT(v, 0x60), LT(v, 0x7b)), _mm_or_si128(EQ(v, 0x2b), EQ(v, 0x5f))));
+    unsigned stop = ~(unsigned)_mm_movemask_epi8(w) & 0xffffu;
+    if (stop) return p + __builtin_ctz(stop);
+    p += 16;
+  }
+#undef GT
+#undef LT
+#undef EQ
+}
+#else
 static inline unsigned char *word_end(unsigned char *p) {
   const uint64_t H = 0x8080808080808080ULL;
   for (;;) {
@@ -708,6 +731,7 @@ static inline unsigned char *word_end(unsigned char *p) {
     p += 8;
   }
 }
+#endif
 
 static inline int lex(SvmFactReader *R, Tok *t) {
   const uint8_t *cls = R->cls;
