@@ -676,20 +676,6 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
 
 /* The next field of the line: TK_FIELD (filled in t), TK_END at the end of
  * the line, TK_BAD after reporting (the rest of the line is dropped). */
-/* The high bit of each byte of x that is a word character (A-Z a-z 0-9 _ .
- * + / -, the C_WORD class).  For a byte y < 0x80, y + (0x80 - lo) has its
- * high bit set exactly when y >= lo, and y + (0x7f - hi) exactly when
- * y > hi; neither sum carries into the next byte. */
-static inline uint64_t word_bytes(uint64_t x) {
-  const uint64_t H = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
-  uint64_t y = x & ~H;
-#define IN_RANGE(lo, hi) ((y + ones * (0x80 - (lo))) & ~(y + ones * (0x7f - (hi))))
-  uint64_t r = IN_RANGE(0x2d, 0x39) | IN_RANGE(0x41, 0x5a) | IN_RANGE(0x61, 0x7a) | IN_RANGE(0x2b, 0x2b) |
-               IN_RANGE(0x5f, 0x5f);
-#undef IN_RANGE
-  return r & ~x & H;  /* bytes >= 0x80 are not word characters */
-}
-
 /* The end of the word starting at p: the first byte that is not a word
  * character, found 16 bytes a step with SSE2 (every x86-64 has it), else 8
  * (see FACTS_PAD).  Every line ends in a '\n' sentinel, which is not one. */
@@ -712,6 +698,20 @@ static inline unsigned char *word_end(unsigned char *p) {
 #undef EQ
 }
 #else
+/* The high bit of each byte of x that is a word character (A-Z a-z 0-9 _ .
+ * + / -, the C_WORD class).  For a byte y < 0x80, y + (0x80 - lo) has its
+ * high bit set exactly when y >= lo, and y + (0x7f - hi) exactly when
+ * y > hi; neither sum carries into the next byte. */
+static inline uint64_t word_bytes(uint64_t x) {
+  const uint64_t H = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+  uint64_t y = x & ~H;
+#define IN_RANGE(lo, hi) ((y + ones * (0x80 - (lo))) & ~(y + ones * (0x7f - (hi))))
+  uint64_t r = IN_RANGE(0x2d, 0x39) | IN_RANGE(0x41, 0x5a) | IN_RANGE(0x61, 0x7a) | IN_RANGE(0x2b, 0x2b) |
+               IN_RANGE(0x5f, 0x5f);
+#undef IN_RANGE
+  return r & ~x & H;  /* bytes >= 0x80 are not word characters */
+}
+
 static inline unsigned char *word_end(unsigned char *p) {
   const uint64_t H = 0x8080808080808080ULL;
   for (;;) {
