@@ -733,6 +733,10 @@ static inline unsigned char *word_end(unsigned char *p) {
 }
 #endif
 
+/* Inlined into its callers: a call a field cost more than the lexing. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int lex(SvmFactReader *R, Tok *t) {
   const uint8_t *cls = R->cls;
   unsigned char *p = R->p;
@@ -842,6 +846,30 @@ static SvmStr *str_new(Block *b, const char *s, size_t len, uint32_t h) {
   return n;
 }
 
+/* Every interned string carries a tag in front of it: the first kind it is
+ * a KEY of, and the row.  A reference then finds its target with one load
+ * instead of a lookup in the key table, which holds only the rare second
+ * kind a word is a key of (and keys that are not strings). */
+typedef struct {
+  uint32_t kind1;   /* kind + 1; 0: not a key yet */
+  uint32_t row;
+} KeyTag;
+
+static KeyTag *tag_of(const SvmStr *s) { return (KeyTag *)(uintptr_t)((uintptr_t)s - sizeof(KeyTag)); }
+
+static SvmStr *str_new_tagged(Block *b, const char *s, size_t len, uint32_t h) {
+  KeyTag *t = balloc(b, sizeof *t + sizeof(SvmStr) + len + 1);
+  if (!t) return NULL;
+  t->kind1 = 0;
+  t->row = 0;
+  SvmStr *n = (SvmStr *)(void *)(t + 1);
+  n->len = (uint32_t)len;  /* len <= FACTS_MAX_LINE */
+  n->hash = h;
+  memcpy(n->s, s, len);
+  n->s[len] = '\0';
+  return n;
+}
+
 static bool intern_grow(Block *b) {
   uint32_t ncap = (b->imask + 1) * 2;
   const SvmStr **nt = balloc(b, (size_t)ncap * sizeof *nt);
@@ -867,7 +895,7 @@ static const SvmStr *intern(Block *b, const char *s, size_t len) {
   uint32_t i = h & b->imask;  /* the hash is mixed already */
   for (const SvmStr *e; (e = b->itab[i]) != NULL; i = (i + 1) & b->imask)
     if (e->hash == h && e->len == len && bytes_eq(e->s, s, len)) return e;
-  SvmStr *n = str_new(b, s, len, h);
+  SvmStr *n = str_new_tagged(b, s, len, h);
   if (!n) return NULL;
   b->itab[i] = n;
   b->icount++;
@@ -885,6 +913,27 @@ static KeyEnt *key_find(Block *b, uint64_t bits, uint32_t kind) {
     if (e->row1 == 0) return NULL;
     if (e->bits == bits && e->kind == kind) return e;
   }
+}
+
+/* KEY lookups for string keys (interned, so tagged): row + 1, or 0. */
+static bool key_add(Block *b, uint64_t bits, uint32_t kind, uint32_t row);
+
+static uint32_t skey_find(Block *b, const SvmStr *w, uint32_t kind) {
+  const KeyTag *t = tag_of(w);
+  if (t->kind1 == kind + 1) return t->row + 1;
+  KeyEnt *e = key_find(b, (uint64_t)(uintptr_t)w, kind);
+  return e ? e->row1 : 0;
+}
+
+/* After skey_find found nothing. */
+static bool skey_add(Block *b, const SvmStr *w, uint32_t kind, uint32_t row) {
+  KeyTag *t = tag_of(w);
+  if (t->kind1 == 0) {
+    t->kind1 = kind + 1;
+    t->row = row;
+    return true;
+  }
+  return key_add(b, (uint64_t)(uintptr_t)w, kind, row);
 }
 
 static bool key_add(Block *b, uint64_t bits, uint32_t kind, uint32_t row) {
@@ -1050,9 +1099,10 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
         return 0;
       }
       /* The program's own string: nothing to copy or intern, and equal
-       * words still share one pointer. */
-      out->u.str = R->ki[k].f[fi].enums[i];
-      return 1;
+       * words still share one pointer.  A KEY is interned all the same: its
+       * string carries the key's tag. */
+      out->u.str = (f->flags & SVM_F_KEY) ? intern(b, t->v, t->vlen) : R->ki[k].f[fi].enums[i];
+      return out->u.str ? 1 : -1;
     }
     /* Only a KEY needs the shared pointer (references find it by pointer);
      * the rules compare other words by their bytes, and a copy is cheaper
@@ -1112,9 +1162,9 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
   case SVM_T_FACT: {
     const SvmStr *w = intern(b, t->v, t->vlen);
     if (!w) return -1;
-    KeyEnt *e = key_is_str(P, f->ref_kind) ? key_find(b, (uint64_t)(uintptr_t)w, f->ref_kind) : NULL;
-    if (e) {
-      out->u.fact = e->row1 - 1;
+    uint32_t row1 = key_is_str(P, f->ref_kind) ? skey_find(b, w, f->ref_kind) : 0;
+    if (row1) {
+      out->u.fact = row1 - 1;
       return 1;
     }
     /* Declared later in the block, or never: decided at the block's end. */
@@ -1234,17 +1284,25 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   int64_t at = table_push(R, k, row, line);
   if (at < 0) return;
   if (K->key_field >= 0 && R->given[K->key_field] == 2) {
-    uint64_t bits = key_bits(&row[K->key_field]);
-    KeyEnt *e = key_find(b, bits, k);
-    if (e) {
-      const SvmValue *kv = &row[K->key_field];
+    const SvmValue *kv = &row[K->key_field];
+    bool str = kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT;  /* interned: see convert */
+    uint64_t bits = key_bits(kv);
+    uint32_t row1;
+    if (str) row1 = skey_find(b, kv->u.str, k);
+    else {
+      KeyEnt *e = key_find(b, bits, k);
+      row1 = e ? e->row1 : 0;
+    }
+    if (row1) {
       const SvmFactTable *T = &b->tables[k];
-      if (kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT)
+      if (str)
         REPORT(R, R->fcol[K->key_field], "%s '%s' is already declared on line %u", kind_name(P, k),
-               snip(&sn, kv->u.str->s, kv->u.str->len), T->lines[e->row1 - 1]);
+               snip(&sn, kv->u.str->s, kv->u.str->len), T->lines[row1 - 1]);
       else
         REPORT(R, R->fcol[K->key_field], "this %s is already declared on line %u", kind_name(P, k),
-               T->lines[e->row1 - 1]);
+               T->lines[row1 - 1]);
+    } else if (str) {
+      skey_add(b, kv->u.str, k, (uint32_t)at);
     } else {
       key_add(b, bits, k, (uint32_t)at);
     }
@@ -1675,10 +1733,10 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
   for (uint32_t i = 0; i < b->npend; i++) {
     const PendingRef *pr = &b->pend[i];
     const SvmField *f = &P->kinds[pr->kind].fields[pr->field];
-    KeyEnt *e = key_is_str(P, f->ref_kind) ? key_find(b, (uint64_t)(uintptr_t)pr->word, f->ref_kind) : NULL;
-    if (e) {
+    uint32_t row1 = key_is_str(P, f->ref_kind) ? skey_find(b, pr->word, f->ref_kind) : 0;
+    if (row1) {
       SvmValue *v = &b->tables[pr->kind].vals[(size_t)pr->row * P->kinds[pr->kind].nfields + pr->field];
-      v->u.fact = e->row1 - 1;
+      v->u.fact = row1 - 1;
       continue;
     }
     Snip s1, s2;

@@ -223,7 +223,12 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
     rc->line = pa.line;
     const char *shown = NULL;
     rc->has_id = svm_facts_partner_id(R, &rc->id_hash, &rc->id_col, &rc->errs_before, &shown);
-    if (rc->has_id) snprintf(rc->shown, sizeof rc->shown, "%s", shown);
+    if (rc->has_id) {
+      size_t n = strlen(shown);
+      if (n >= sizeof rc->shown) n = sizeof rc->shown - 1;  /* cannot happen: a shown id is at most 64 bytes */
+      memcpy(rc->shown, shown, n);
+      rc->shown[n] = '\0';
+    }
     rc->errs_end = (unsigned)j->nerr;
     if (r == -2) {
       rc->diag = diag_copy(&d, j);
