@@ -8,11 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct SvmArenaChunk {
-  SvmArenaChunk *next;
-  size_t size, off;
-  _Alignas(16) unsigned char data[];
-};
 
 enum { FIRST_CHUNK = 16 * 1024, MAX_CHUNK = 1024 * 1024 };
 
@@ -50,7 +45,7 @@ void svm_arena_reset(SvmArena *a) {
   a->over_cap = 0;
 }
 
-void *svm_arena_alloc(SvmArena *a, size_t n) {
+void *svm_arena_alloc_slow(SvmArena *a, size_t n) {
   n = (n + 7) & ~(size_t)7;
   if (n == 0) n = 8;
   if (a->cap && (n > a->cap || a->used > a->cap - n)) {

@@ -12,7 +12,14 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 typedef struct SvmArenaChunk SvmArenaChunk;
+struct SvmArenaChunk {
+  SvmArenaChunk *next;
+  size_t size, off;
+  _Alignas(16) unsigned char data[];
+};
 
 typedef struct {
   SvmArenaChunk *head;   /* chunk being filled; older chunks follow */
@@ -25,8 +32,21 @@ void svm_arena_init(SvmArena *a, size_t cap);
 void svm_arena_fini(SvmArena *a);
 /* Forget every allocation but keep the first chunk for reuse. */
 void svm_arena_reset(SvmArena *a);
-/* 8-byte aligned; NULL when out of memory or over the cap (sets over_cap). */
-void *svm_arena_alloc(SvmArena *a, size_t n);
+/* 8-byte aligned; NULL when out of memory or over the cap (sets over_cap).
+ * The common case -- room in the current chunk, under the cap -- is inline:
+ * the fact loader allocates for every word it keeps. */
+void *svm_arena_alloc_slow(SvmArena *a, size_t n);
+static inline void *svm_arena_alloc(SvmArena *a, size_t n) {
+  size_t m = (n + 7) & ~(size_t)7;
+  SvmArenaChunk *c = a->head;
+  if (m != 0 && m >= n && c && c->size - c->off >= m && (!a->cap || (m <= a->cap && a->used <= a->cap - m))) {
+    void *p = c->data + c->off;
+    c->off += m;
+    a->used += m;
+    return p;
+  }
+  return svm_arena_alloc_slow(a, n);
+}
 /* Grow the block p of old_n bytes to new_n bytes (copying); NULL on failure. */
 void *svm_arena_grow(SvmArena *a, void *p, size_t old_n, size_t new_n);
 
