@@ -546,7 +546,24 @@ static inline unsigned char *find_nl(unsigned char *p, size_t n) {
 #endif
 }
 
-static int read_line(SvmFactReader *R) {
+static int read_line_slow(SvmFactReader *R);
+
+/* The common case inline: a whole line of fewer than FACTS_MAX_LINE bytes
+ * in the buffer, LF-terminated. */
+static inline int read_line(SvmFactReader *R) {
+  unsigned char *base = R->buf + R->pos;
+  size_t avail = R->len - R->pos;
+  unsigned char *nl = R->scanned ? NULL : find_nl(base, avail);
+  size_t len = nl ? (size_t)(nl - base) : 0;
+  if (!nl || len >= FACTS_MAX_LINE || (len > 0 && base[len - 1] == '\r')) return read_line_slow(R);
+  R->pos += len + 1;
+  R->lineno++;
+  R->line = R->p = R->last = base;
+  R->end = base + len;  /* the '\n' there is the sentinel every lexer loop stops at */
+  return 1;
+}
+
+static int read_line_slow(SvmFactReader *R) {
   for (;;) {
     unsigned char *base = R->buf + R->pos;
     size_t avail = R->len - R->pos, len;
@@ -1376,19 +1393,28 @@ static inline uint32_t kind_hash(uint64_t pre, size_t len) {
 
 /* The kind of the line's first field: a kind index, R->kind_partner,
  * R->kind_as_of, or UINT32_MAX (reported). */
-static uint32_t line_kind(SvmFactReader *R, const Tok *t) {
+static uint32_t line_kind_bad(SvmFactReader *R, const Tok *t);
+
+static inline uint32_t line_kind(SvmFactReader *R, const Tok *t) {
+  if (!t->key && !t->str) {
+    uint64_t pre = prefix_padded(t->v, t->vlen);
+    for (uint32_t i = kind_hash(pre, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask) {
+      const KindSlot *e = &R->ktab[i];
+      if (e->pre == pre && e->len == t->vlen && (e->len <= 8 || bytes_eq(e->name + 8, t->v + 8, e->len - 8)))
+        return e->kind;
+    }
+  }
+  return line_kind_bad(R, t);
+}
+
+/* Not a kind: reported, with a suggestion. */
+static uint32_t line_kind_bad(SvmFactReader *R, const Tok *t) {
   const SvmProgram *P = R->prog;
   Snip sn;
   if (t->key || t->str) {
     REPORT(R, t->key ? t->kcol : t->vcol, "a line must start with a fact kind");
     drain(R);
     return UINT32_MAX;
-  }
-  uint64_t pre = prefix_padded(t->v, t->vlen);
-  for (uint32_t i = kind_hash(pre, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask) {
-    const KindSlot *e = &R->ktab[i];
-    if (e->pre == pre && e->len == t->vlen && (e->len <= 8 || bytes_eq(e->name + 8, t->v + 8, e->len - 8)))
-      return e->kind;
   }
   Suggest s;
   suggest_init(&s, t->v, t->vlen);
