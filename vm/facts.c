@@ -872,13 +872,22 @@ static inline bool bytes_eq(const char *a, const char *b, size_t n) {
   return true;
 }
 
+/* Copies a word of the read buffer 16 bytes a step: the source may be read
+ * past its end (FACTS_PAD) and the copy is allocated to a multiple of 16,
+ * so each step is one fixed-size move, not a library call. */
+static inline void copy_word(char *dst, const char *s, size_t len) {
+  for (size_t i = 0; i < len; i += 16) memcpy(dst + i, s + i, 16);
+  dst[len] = '\0';
+}
+
+static inline size_t word_room(size_t len) { return (len + 16) & ~(size_t)15; }  /* > len, a multiple of 16 */
+
 static SvmStr *str_new(Block *b, const char *s, size_t len, uint32_t h) {
-  SvmStr *n = balloc(b, sizeof *n + len + 1);
+  SvmStr *n = balloc(b, sizeof *n + word_room(len));
   if (!n) return NULL;
   n->len = (uint32_t)len;  /* len <= FACTS_MAX_LINE */
   n->hash = h;
-  memcpy(n->s, s, len);
-  n->s[len] = '\0';
+  copy_word(n->s, s, len);
   return n;
 }
 
@@ -894,15 +903,14 @@ typedef struct {
 static KeyTag *tag_of(const SvmStr *s) { return (KeyTag *)(uintptr_t)((uintptr_t)s - sizeof(KeyTag)); }
 
 static SvmStr *str_new_tagged(Block *b, const char *s, size_t len, uint32_t h) {
-  KeyTag *t = balloc(b, sizeof *t + sizeof(SvmStr) + len + 1);
+  KeyTag *t = balloc(b, sizeof *t + sizeof(SvmStr) + word_room(len));
   if (!t) return NULL;
   t->kind1 = 0;
   t->row = 0;
   SvmStr *n = (SvmStr *)(void *)(t + 1);
   n->len = (uint32_t)len;  /* len <= FACTS_MAX_LINE */
   n->hash = h;
-  memcpy(n->s, s, len);
-  n->s[len] = '\0';
+  copy_word(n->s, s, len);
   return n;
 }
 
