@@ -405,6 +405,10 @@ static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
 static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *locals, SvmRuleResult *out,
                           SvmModuleResult *mod) {
   const SvmProgram *p = vm->p;
+  /* The partner's tables and the schema, in locals the compiler can keep in
+   * registers: LOAD_FIELD, FIELD and the loops read them at every step. */
+  const SvmFactTable *const tabs = vm->pa->tables;
+  const SvmKind *const kinds = p->kinds;
   const uint8_t *code = p->code;
   SvmValue *sp = stack;  /* next free slot */
   uint32_t pc = r->entry;
@@ -545,9 +549,9 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     CASE(LOAD_FIELD): {
       uint32_t k = RD16(ins + 2);
       const SvmValue *x = &locals[ins[1]];
-      NEED(x->tag == SVM_T_FACT && x->aux == k && x->u.fact >= 0 && x->u.fact < vm->pa->tables[k].n,
+      NEED(x->tag == SVM_T_FACT && x->aux == k && x->u.fact >= 0 && x->u.fact < tabs[k].n,
            "FIELD wants a fact of its kind");
-      PUSH(svm_fact_row(p, vm->pa, k, (uint32_t)x->u.fact)[ins[4]]);
+      PUSH(tabs[k].vals[(size_t)x->u.fact * kinds[k].nfields + ins[4]]);
       NEXT;
     }
     CASE(JUMP):
@@ -572,8 +576,8 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       uint32_t k = RD16(ins + 1);
       SvmValue *cur = &locals[ins[3]];
       NEED(cur->tag == SVM_T_NONE || (cur->tag == SVM_T_FACT && cur->aux == k), "NEXT_FACT cursor");
-      const SvmKind *kd = &p->kinds[k];
-      const SvmFactTable *t = &vm->pa->tables[k];
+      const SvmKind *kd = &kinds[k];
+      const SvmFactTable *t = &tabs[k];
       int64_t i = cur->tag == SVM_T_NONE ? 0 : cur->u.fact + 1;
       if (i < 0) i = 0;
       /* A fact whose starting date lies after the date in force does not exist yet. */
@@ -593,10 +597,10 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       uint32_t k = RD16(ins + 1), f = ins[3];
       SvmValue *cur = &locals[ins[4]];
       const SvmValue *key = &locals[ins[5]];
-      const SvmKind *kd = &p->kinds[k];
+      const SvmKind *kd = &kinds[k];
       uint32_t t = kd->fields[f].ref_kind;
       NEED(cur->tag == SVM_T_NONE || (cur->tag == SVM_T_FACT && cur->aux == k), "NEXT_BY cursor");
-      NEED(key->tag == SVM_T_FACT && key->aux == t && key->u.fact >= 0 && key->u.fact < vm->pa->tables[t].n,
+      NEED(key->tag == SVM_T_FACT && key->aux == t && key->u.fact >= 0 && key->u.fact < tabs[t].n,
            "NEXT_BY wants a fact of the kind referred to");
       RefIndex *ix = ref_index(vm, k, f);
       if (!ix) return vm->pc = at, nomem(vm);
@@ -610,7 +614,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         }
         lo = a;
       }
-      const SvmFactTable *tb = &vm->pa->tables[k];
+      const SvmFactTable *tb = &tabs[k];
       if (kd->start_field >= 0)
         while (lo < hi && tb->vals[(size_t)ix->items[lo] * kd->nfields + (size_t)kd->start_field].u.date > vm->today) lo++;
       if (lo >= hi) {
@@ -627,9 +631,9 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEXT;
     CASE(FIELD): {
       uint32_t k = RD16(ins + 1);
-      NEED(TOP.tag == SVM_T_FACT && TOP.aux == k && TOP.u.fact >= 0 && TOP.u.fact < vm->pa->tables[k].n,
+      NEED(TOP.tag == SVM_T_FACT && TOP.aux == k && TOP.u.fact >= 0 && TOP.u.fact < tabs[k].n,
            "FIELD wants a fact of its kind");
-      TOP = svm_fact_row(p, vm->pa, k, (uint32_t)TOP.u.fact)[ins[3]];
+      TOP = tabs[k].vals[(size_t)TOP.u.fact * kinds[k].nfields + ins[3]];
       NEXT;
     }
     CASE(SEQ_NEW): {
