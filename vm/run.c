@@ -114,7 +114,7 @@ static bool copy_out(FILE *from, FILE *to) {
  * of --jobs 1.  At most RING chunks are in flight, so memory does not grow
  * with the file.
  */
-enum { CHUNK_WANT = 128 << 10 };  /* the default chunk: tens of partners, in cache */
+enum { CHUNK_WANT = 256 << 10 };  /* the default chunk: about a hundred partners */
 
 typedef struct {
   uint32_t line;

@@ -32,7 +32,7 @@ static void usage(FILE *f) {
         "  --jobs N            read and evaluate on N threads (default: the number of\n"
         "                      processors this process may use; the output is the same)\n"
         "  --chunk-size BYTES  input a thread takes at a time with --jobs > 1\n"
-        "                      (default 131072; whole partner blocks)\n"
+        "                      (default 262144; whole partner blocks)\n"
         "  --help, --version\n"
         "\n"
         "Exit status: 0 no rule of any partner is not met, 1 some rule is not met,\n"
