@@ -642,7 +642,14 @@ int svm_run(const SvmRunOptions *o) {
   unsigned partners = 0, not_met = 0;
   bool first = true;
   if (o->jobs > 1) {
-    int r = run_parallel(prog, as_of, &lim, fmt, o->check, o->jobs, o->chunk_size ? o->chunk_size : CHUNK_WANT,
+    /* At most 2N+2 chunks are in flight: past a few threads the default
+     * chunk shrinks, so that they hold about 2 MiB of input in all. */
+    size_t want = o->chunk_size;
+    if (!want) {
+      want = ((size_t)2 << 20) / ((size_t)o->jobs * 2 + 2);
+      if (want > CHUNK_WANT) want = CHUNK_WANT;
+    }
+    int r = run_parallel(prog, as_of, &lim, fmt, o->check, o->jobs, want,
                          readers, o->facts, o->nfacts, seen, &sink, out, o->err, &partners, &not_met);
     if (r >= 0) {
       status = r;

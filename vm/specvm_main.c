@@ -29,10 +29,10 @@ static void usage(FILE *f) {
         "  --max-memory MIB    memory cap per partner in MiB (default 256)\n"
         "  --check             only read and validate the fact files (against the\n"
         "                      schema of RULES.bc); exit 0 when they are valid\n"
-        "  --jobs N            read and evaluate on N threads (default: the number of\n"
-        "                      processors this process may use; the output is the same)\n"
+        "  --jobs N            read and evaluate on N threads (default: the processors\n"
+        "                      this process may use, at most 4; the output is the same)\n"
         "  --chunk-size BYTES  input a thread takes at a time with --jobs > 1\n"
-        "                      (default 262144; whole partner blocks)\n"
+        "                      (default 256 KiB, less with many threads; whole blocks)\n"
         "  --help, --version\n"
         "\n"
         "Exit status: 0 no rule of any partner is not met, 1 some rule is not met,\n"
@@ -40,18 +40,21 @@ static void usage(FILE *f) {
         f);
 }
 
-/* The processors this process may run on (its affinity mask, which a
- * container or taskset narrows), at most 64: the default for --jobs. */
+/* The default for --jobs: the processors this process may run on (its
+ * affinity mask, which a container or taskset narrows), at most 4 -- past
+ * that the reading thread, not the workers, sets the pace on typical files,
+ * and each thread holds chunks in memory. */
 static int processors(void) {
+  enum { MOST = 4 };
 #ifdef __linux__
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) {
     int n = CPU_COUNT(&set);
-    if (n >= 1) return n < 64 ? n : 64;
+    if (n >= 1) return n < MOST ? n : MOST;
   }
 #endif
   long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n < 64 ? (int)n : 64;
+  return n < 1 ? 1 : n < MOST ? (int)n : MOST;
 }
 
 static bool parse_u64(const char *s, uint64_t *out) {
