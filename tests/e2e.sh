@@ -170,6 +170,26 @@ if [ "$s1" = 2 ] && [ "$s3" = 2 ] && cmp -s "$TMP/j1" "$TMP/j3" && cmp -s "$TMP/
 expect_status 2 "--jobs 0 is refused" -- "$SPECVM" --jobs 0 "$BC" "$F"
 expect_status 2 "--chunk-size 0 is refused" -- "$SPECVM" --chunk-size 0 "$BC" "$F"
 
+# Streaming from a pipe: a partner's verdicts come out as soon as its block is
+# complete (the next partner line), without waiting for more input or the end,
+# on one thread and on several.  The writer waits (up to 30 s) for the first
+# line of output before it sends the rest; had it to give up, the test fails.
+for j in 1 3; do
+  rm -f "$TMP/fifo" "$TMP/stream.out" "$TMP/saw"
+  if mkfifo "$TMP/fifo" 2>/dev/null; then
+    {
+      printf 'as-of 2024-06-30\npartner q1\n  rep r1 north\npartner q2\n  rep r2 north\n'
+      n=0
+      while [ $n -lt 300 ] && ! [ -s "$TMP/stream.out" ]; do sleep 0.1; n=$((n + 1)); done
+      [ -s "$TMP/stream.out" ] && : >"$TMP/saw"
+      printf 'partner q3\n  rep r3 north\n'
+    } >"$TMP/fifo" &
+    "$SPECVM" --jobs $j --format jsonl "$BC" "$TMP/fifo" >"$TMP/stream.out" 2>"$TMP/err"
+    wait
+    if [ -f "$TMP/saw" ] && [ "$(wc -l <"$TMP/stream.out")" -eq 3 ]; then ok; else bad "--jobs $j: a complete partner from a pipe waited for more input"; fi
+  fi
+done
+
 # --check: the facts are read and validated, nothing is evaluated.
 for j in 1 3; do
   expect_status 0 "--check --jobs $j on valid facts" -- "$SPECVM" --check --jobs $j "$BC" "$TMP/jobs.facts"

@@ -32,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "date.h"
@@ -288,6 +290,7 @@ struct SvmFactReader {
   size_t pre_len, pre_pos;
   /* Reading a chunk (svm_facts_rebind): buf is the chunk, not owned. */
   bool chunk;
+  bool stream;          /* the input is a pipe, socket or terminal, not a regular file */
   bool cutting;         /* svm_facts_chunk has taken over the file */
   /* Without an id set, the id of the last partner line, for the caller's
    * duplicate check (svm_facts_partner_id). */
@@ -1621,6 +1624,8 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
     }
     R->own_fd = true;
   }
+  struct stat sb;
+  R->stream = fstat(R->fd, &sb) != 0 || !S_ISREG(sb.st_mode);
 
   /* A byte-order mark is skipped before the first line, so columns do not
    * count it. */
@@ -1890,6 +1895,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
    * (fuzzing: the tiny FACTS_READ_CHUNK, so short inputs read more). */
   enum { READ = FACTS_READ_CHUNK < (64 << 10) ? FACTS_READ_CHUNK : (64 << 10) };
   c->len = 0;
+  c->waiting = false;
   if (R->fatal) {
     if (d) *d = R->fatal_diag;
     return -2;
@@ -1930,9 +1936,15 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   R->scanned = 0;
 
   size_t from = 0, cut = 0;
+  /* A stream (a pipe) with no more bytes ready: then the chunk is cut at
+   * the first partner line there is, so that the blocks already complete are
+   * evaluated and written without waiting for `want` bytes that may come
+   * much later. */
+  bool eager = false;
   for (;;) {
-    if (n >= want) {
-      size_t i = from > want - 1 ? from : want - 1;
+    size_t w = eager ? 1 : want;
+    if (n >= w) {
+      size_t i = from > w - 1 ? from : w - 1;
       const unsigned char *q;
       int pl = 0;
       while (i < n && (q = memchr(data + i, '\n', n - i)) != NULL) {
@@ -1983,6 +1995,16 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
     size_t room = cap - n < READ ? cap - n : READ;
     if (n >= want && room > 4096) room = 4096;
     else if (n < want && room > want - n + 4096) room = want - n + 4096;
+    if (R->stream && !eager && n > 0) {
+      /* Would the read wait more than 10 ms?  Then cut now, at the first
+       * partner line (a fast producer, `cat` say, is never that slow). */
+      struct pollfd pf = {R->fd, POLLIN, 0};
+      if (poll(&pf, 1, 10) == 0) {
+        eager = true;
+        from = 0;  /* what lies before `want` was not looked at yet */
+        continue;
+      }
+    }
     ssize_t r = read(R->fd, data + n, room);
     if (r > 0) {
       n += (size_t)r;
@@ -1995,6 +2017,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
     }
   }
   if (cut == 0) return 0;  /* nothing was left */
+  c->waiting = eager;
   memset(data + n, 0, 1 + FACTS_PAD);  /* what the scanner may read past the last sentinel */
   /* The bytes after the cut go back to the reader's buffer: at most one read
    * and the few bytes of a line start that needed it. */
@@ -2053,3 +2076,5 @@ bool svm_facts_partner_id(const SvmFactReader *R, uint64_t *hash, int *col, unsi
 }
 
 bool svm_facts_reading_back(const SvmFactReader *R) { return R->pre != NULL && !R->fatal; }
+
+bool svm_facts_is_stream(const SvmFactReader *R) { return R->stream; }

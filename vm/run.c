@@ -467,7 +467,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
 
   unsigned long head = 0;  /* the next chunk to take back */
   int file = 0;
-  bool more = nreaders > 0, cut_failed = false;
+  bool more = nreaders > 0, cut_failed = false, drain = false;
   SvmDiag cut_diag;
   memset(&cut_diag, 0, sizeof cut_diag);
   for (;;) {
@@ -508,23 +508,34 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
         continue;
       }
       j->file = file;
+      bool waiting = j->chunk.waiting;
       pthread_mutex_lock(&pool.mu);
       pool.queued++;
       pthread_cond_signal(&pool.work);
       pthread_mutex_unlock(&pool.mu);
+      /* The input is a stream with nothing more ready: report what is in
+       * flight before the next read blocks, so that verdicts do not wait for
+       * input that may come much later. */
+      if (waiting) {
+        drain = true;
+        break;
+      }
     }
     if (head == pool.queued) break;
-    Job *j = &pool.ring[head % pool.ring_n];
-    pthread_mutex_lock(&pool.mu);
-    while (!j->done) pthread_cond_wait(&pool.finished, &pool.mu);
-    pthread_mutex_unlock(&pool.mu);
-    int r = merge_job(&m, shown_path(paths[j->file]), j);
-    job_clear(j);
-    head++;
-    if (r >= 0) {
-      status = r;
-      goto done;
-    }
+    do {
+      Job *j = &pool.ring[head % pool.ring_n];
+      pthread_mutex_lock(&pool.mu);
+      while (!j->done) pthread_cond_wait(&pool.finished, &pool.mu);
+      pthread_mutex_unlock(&pool.mu);
+      int r = merge_job(&m, shown_path(paths[j->file]), j);
+      job_clear(j);
+      head++;
+      if (r >= 0) {
+        status = r;
+        goto done;
+      }
+    } while (drain && head < pool.queued);
+    drain = false;
   }
   if (cut_failed) {
     print_diag(err, &cut_diag);
@@ -689,9 +700,11 @@ int svm_run(const SvmRunOptions *o) {
         goto done;
       }
       first = false;
-      /* jsonl streams, in batches of 64 partners: a write a partner cost
-       * more than writing the report. */
-      if (fmt == SVM_FMT_JSONL && ((partners % 64 == 0 && fflush(out) == EOF) || ferror(out))) {
+      /* jsonl streams: from a pipe, a partner's line leaves as soon as it is
+       * known; from files, in batches of 64 partners (a write a partner
+       * cost more than writing the report). */
+      if (fmt == SVM_FMT_JSONL &&
+          (((svm_facts_is_stream(readers[i]) || partners % 64 == 0) && fflush(out) == EOF) || ferror(out))) {
         if (errno == EPIPE) { status = not_met ? 1 : 0; goto done; }
         fprintf(o->err, "specvm: cannot write the report: %s\n", strerror(errno));
         goto done;

@@ -99,6 +99,7 @@ typedef struct {
   unsigned char *data;   /* malloc'd: len bytes of text and a spare byte (the caller frees it) */
   size_t len, cap;       /* start with data NULL, cap 0; the buffer is reused and grown */
   uint64_t first_line;   /* of data[0] in the file */
+  bool waiting;          /* cut early: the input (a stream) had no more bytes ready */
 } SvmChunk;
 /* 1 a chunk, 0 end of file, -2 I/O error or out of memory (d says which),
  * 2 no chunk: a partner block has more than max bytes of text, and the
@@ -106,6 +107,9 @@ typedef struct {
  * says so (after which chunks can be taken again). */
 int svm_facts_chunk(SvmFactReader *r, size_t want, size_t max, SvmChunk *c, SvmDiag *d);
 bool svm_facts_reading_back(const SvmFactReader *r);
+/* The file is a stream (pipe, socket, terminal): reports are then flushed
+ * as soon as each partner is known. */
+bool svm_facts_is_stream(const SvmFactReader *r);
 /* A reader for chunks of the file path (as named in messages). */
 SvmFactReader *svm_facts_open_chunks(const SvmProgram *prog, const char *path, SvmStatus *st, SvmDiag *d);
 /* Points r at chunk c (which must outlive the reads); errors go to err. */
