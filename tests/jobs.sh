@@ -45,6 +45,16 @@ if [ "$s1" = "$s3" ] && cmp -s "$TMP/o1" "$TMP/o3" && cmp -s "$TMP/e1" "$TMP/e3"
 "$SPECVM" --jobs 3 --chunk-size 1 --format jsonl "$TMP/both.bc" - <"$TMP/all.facts" >"$TMP/o3" 2>"$TMP/e3"; s3=$?
 "$SPECVM" --jobs 1 --format jsonl "$TMP/both.bc" - <"$TMP/all.facts" >"$TMP/o1" 2>"$TMP/e1"; s1=$?
 if [ "$s1" = "$s3" ] && cmp -s "$TMP/o1" "$TMP/o3" && cmp -s "$TMP/e1" "$TMP/e3"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "jobs: standard input differs"; fi
+# From a pipe, where the cutter also cuts early whenever the writer is slow.
+for cs in 1 300 262144; do
+  cat "$TMP/all.facts" | "$SPECVM" --jobs 3 --chunk-size $cs --format jsonl "$TMP/both.bc" - >"$TMP/o3" 2>"$TMP/e3"; s3=$?
+  if [ "$s1" = "$s3" ] && cmp -s "$TMP/o1" "$TMP/o3" && cmp -s "$TMP/e1" "$TMP/e3"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "jobs: a pipe differs (--chunk-size $cs)"; fi
+done
+{ cat tests/scenarios/pi_get_well_both_at_once.facts; sleep 0.05; sed '/^as-of/d' examples/cisco/*.facts; } |
+  "$SPECVM" --jobs 3 --format jsonl --as-of 2021-10-01 "$TMP/both.bc" - >"$TMP/o3" 2>"$TMP/e3"; s3=$?
+{ cat tests/scenarios/pi_get_well_both_at_once.facts; sed '/^as-of/d' examples/cisco/*.facts; } |
+  "$SPECVM" --jobs 1 --format jsonl --as-of 2021-10-01 "$TMP/both.bc" - >"$TMP/o1" 2>"$TMP/e1"; s1=$?
+if [ "$s1" = "$s3" ] && cmp -s "$TMP/o1" "$TMP/o3" && cmp -s "$TMP/e1" "$TMP/e3"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "jobs: a slow pipe differs"; fi
 # A block with more text than the memory cap (here 1 MiB) is not held whole:
 # it is read on the main thread, in turn, with the blocks around it cut as usual.
 {
