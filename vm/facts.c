@@ -1041,22 +1041,29 @@ static bool pend_add(Block *b, const PendingRef *r) {
 }
 
 /* Appends the scratch row to kind k's table; returns its index or -1. */
-static int64_t table_push(SvmFactReader *R, uint32_t k, const SvmValue *row, uint32_t line) {
+/* Room for one more fact of kind k: its row, which the caller fills in
+ * place (no copy from a scratch row), then counts with table_commit.  NULL
+ * when out of arena. */
+static SvmValue *table_reserve(SvmFactReader *R, uint32_t k) {
   Block *b = &R->b;
   SvmFactTable *T = &b->tables[k];
   size_t nf = R->prog->kinds[k].nfields, w = nf ? nf : 1;
   if (T->n == T->cap) {
     uint32_t ncap = T->cap ? T->cap * 2 : 8;
-    if (T->cap > UINT32_MAX / 2 || ncap > SIZE_MAX / (w * sizeof(SvmValue))) return b->oom = true, -1;
+    if (T->cap > UINT32_MAX / 2 || ncap > SIZE_MAX / (w * sizeof(SvmValue))) return b->oom = true, NULL;
     SvmValue *nv = svm_arena_grow(b->a, T->vals, T->cap * w * sizeof *nv, ncap * w * sizeof *nv);
-    if (!nv) return b->oom = true, -1;
+    if (!nv) return b->oom = true, NULL;
     T->vals = nv;
     uint32_t *nl = svm_arena_grow(b->a, T->lines, T->cap * sizeof *nl, ncap * sizeof *nl);
-    if (!nl) return b->oom = true, -1;
+    if (!nl) return b->oom = true, NULL;
     T->lines = nl;
     T->cap = ncap;
   }
-  if (nf) memcpy(&T->vals[(size_t)T->n * nf], row, nf * sizeof *row);
+  return nf ? &T->vals[(size_t)T->n * nf] : R->row;
+}
+
+static int64_t table_commit(SvmFactReader *R, uint32_t k, uint32_t line) {
+  SvmFactTable *T = &R->b.tables[k];
   T->lines[T->n] = line;
   return T->n++;
 }
@@ -1261,7 +1268,8 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   const SvmKind *K = &P->kinds[k];
   const KindInfo *ki = &R->ki[k];
   Block *b = &R->b;
-  SvmValue *row = R->row;
+  SvmValue *row = table_reserve(R, k);
+  if (!row) return;
   uint32_t npos = 0;
   bool named = false, lexbad = false;
   int first_named_col = 0;
@@ -1328,8 +1336,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
     }
   }
   uint32_t line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
-  int64_t at = table_push(R, k, row, line);
-  if (at < 0) return;
+  int64_t at = table_commit(R, k, line);
   if (K->key_field >= 0 && R->given[K->key_field] == 2) {
     const SvmValue *kv = &row[K->key_field];
     bool str = kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT;  /* interned: see convert */
