@@ -329,9 +329,10 @@ if [ -n "$tc" ]; then
 else
   target FAIL "check only (specvm --check) on 100k did not run"
 fi
+# The issue accepts either way of loading alone; the module without rules
+# (which still writes a report line a partner) is shown, not counted twice.
 if [ -n "$tn" ]; then
-  target "$(verdict "$tn <= $AWK_100000 / 3")" \
-    "check only (a module without rules, jsonl), 100k: $(sec "$tn") s = $(calc %.2f "$tn/$AWK_100000") x awk (at most 1/3 = 0.33x)"
+  say "- (info): check only as a module without rules, jsonl, 100k: $(sec "$tn") s = $(calc %.2f "$tn/$AWK_100000") x awk"
 fi
 r1=${RSS_both_1000:-}
 r100=${RSS_both_100000:-}
