@@ -1,18 +1,21 @@
 /*
  * facts.c -- the partner fact-file loader (docs: shared/spec/facts-v1.md).
  *
- * Sits between the driver (programs/specvm.c) and the interpreter: it reads a
- * fact file one partner block at a time and fills an SvmPartner against the
+ * Sits between the driver (vm/run.c) and the interpreter: it reads a fact
+ * file one partner block at a time and fills an SvmPartner against the
  * program's schema (prog->kinds).  Nothing of the v1 vocabulary is written
  * here; only the two structural lines, `as-of` and `partner`, are built in.
+ * For several threads, svm_facts_chunk cuts a file into chunks of whole
+ * blocks that other readers then read in place (end of this file).
  *
  * The bytes are hostile.  They are read in large chunks into one buffer that
  * holds at most the longest allowed line plus a read chunk, and each line is
  * lexed in place: a '\n' sentinel is written over the line terminator, so the
- * character loops are bare table lookups with no bounds test (every loop stops
- * at '\n', and no '\n' lies inside a line).  Only the words and strings a fact
- * keeps are copied, into the caller's per-partner arena, and memory does not
- * grow with the number of partners.
+ * character loops stop at '\n' with no bounds test (no '\n' lies inside a
+ * line); the wide loops (SSE2 or eight bytes) may look up to FACTS_PAD bytes
+ * past it, which every buffer has.  Only the words and strings a fact keeps
+ * are copied, into the caller's per-partner arena, and memory does not grow
+ * with the number of partners.
  *
  * Errors in a block are reported through the SvmErrorFn callback and the
  * block is read to its end, so one pass reports every problem; a block with

@@ -4,10 +4,12 @@
  * interpreter, and write the report.
  *
  * Memory stays flat: one arena holds the current partner's facts and every
- * value its evaluation makes, and is reset before the next partner.  With
- * --format text or json nothing may be printed unless all the input is valid,
- * so the report is written to a temporary file and copied to the output at
- * the end; jsonl streams each partner as soon as it is evaluated.
+ * value its evaluation makes, and is reset before the next partner (one
+ * arena a thread with --jobs N, and at most 2N+2 chunks of input in flight;
+ * see run_parallel).  With --format text or json nothing may be printed
+ * unless all the input is valid, so the report is written to a temporary file
+ * and copied to the output at the end; jsonl streams (a chunk at a time, or a
+ * partner at a time from a pipe).
  */
 #include <errno.h>
 #include <pthread.h>
