@@ -426,6 +426,19 @@ static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, con
   return -1;
 }
 
+/* Waits for the chunk *head, the oldest in flight, and takes it back
+ * (merge_job); -1 to go on, else the exit status. */
+static int take_back(Pool *pool, Merge *m, const char *const *paths, unsigned long *head) {
+  Job *j = &pool->ring[*head % pool->ring_n];
+  pthread_mutex_lock(&pool->mu);
+  while (!j->done) pthread_cond_wait(&pool->finished, &pool->mu);
+  pthread_mutex_unlock(&pool->mu);
+  int r = merge_job(m, shown_path(paths[j->file]), j);
+  job_clear(j);
+  (*head)++;
+  return r;
+}
+
 /* The partner loop of svm_run on `jobs` threads.  Returns the exit status,
  * or -1 to let svm_run finish (end of report, copy of held output). */
 static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, bool check,
@@ -488,13 +501,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
       if (r == 2) {
         /* A block too large to hold: read on this thread, in turn. */
         while (head < pool.queued) {
-          Job *h = &pool.ring[head % pool.ring_n];
-          pthread_mutex_lock(&pool.mu);
-          while (!h->done) pthread_cond_wait(&pool.finished, &pool.mu);
-          pthread_mutex_unlock(&pool.mu);
-          int mr = merge_job(&m, shown_path(paths[h->file]), h);
-          job_clear(h);
-          head++;
+          int mr = take_back(&pool, &m, paths, &head);
           if (mr >= 0) {
             status = mr;
             goto done;
@@ -525,13 +532,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
     }
     if (head == pool.queued) break;
     do {
-      Job *j = &pool.ring[head % pool.ring_n];
-      pthread_mutex_lock(&pool.mu);
-      while (!j->done) pthread_cond_wait(&pool.finished, &pool.mu);
-      pthread_mutex_unlock(&pool.mu);
-      int r = merge_job(&m, shown_path(paths[j->file]), j);
-      job_clear(j);
-      head++;
+      int r = take_back(&pool, &m, paths, &head);
       if (r >= 0) {
         status = r;
         goto done;
