@@ -180,6 +180,18 @@ static const SvmStr *S(const SvmProgram *p, uint32_t i) { return p->strings[i]; 
 
 static void json_sstr(Out *o, const SvmStr *s) { json_str(o, s->s, s->len); }
 
+/* `{"module": ID` or `{"id": ID`, then `, "title": TITLE, "verdict": "V"`:
+ * how modules and rules begin. */
+static void json_head(Out *o, const char *open, const SvmStr *id, const SvmStr *title, int verdict) {
+  out_cstr(o, open);
+  json_sstr(o, id);
+  OUT_LIT(o, ", \"title\": ");
+  json_sstr(o, title);
+  OUT_LIT(o, ", \"verdict\": \"");
+  out_cstr(o, verdict_name(verdict));
+  out_c(o, '"');
+}
+
 static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, const SvmResult *res) {
   OUT_LIT(o, "{\"id\": ");
   json_sstr(o, pa->id);
@@ -191,24 +203,13 @@ static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
     const SvmModule *md = &p->modules[m];
     const SvmModuleResult *mr = &res->modules[m];
     if (m) OUT_LIT(o, ", ");
-    OUT_LIT(o, "{\"module\": ");
-    json_sstr(o, S(p, md->id));
-    OUT_LIT(o, ", \"title\": ");
-    json_sstr(o, S(p, md->title));
-    OUT_LIT(o, ", \"verdict\": \"");
-    out_cstr(o, verdict_name(mr->verdict));
-    OUT_LIT(o, "\", \"rules\": [");
+    json_head(o, "{\"module\": ", S(p, md->id), S(p, md->title), mr->verdict);
+    OUT_LIT(o, ", \"rules\": [");
     for (uint32_t i = 0; i < md->nrules; i++) {
       const SvmRule *r = &p->rules[md->first_rule + i];
       const SvmRuleResult *rr = &res->rules[md->first_rule + i];
       if (i) OUT_LIT(o, ", ");
-      OUT_LIT(o, "{\"id\": ");
-      json_sstr(o, S(p, r->id));
-      OUT_LIT(o, ", \"title\": ");
-      json_sstr(o, S(p, r->title));
-      OUT_LIT(o, ", \"verdict\": \"");
-      out_cstr(o, verdict_name(rr->verdict));
-      out_c(o, '"');
+      json_head(o, "{\"id\": ", S(p, r->id), S(p, r->title), rr->verdict);
       if (rr->verdict == SVM_GRACE) {
         char d[11];
         svm_date_format(rr->deadline, d);
