@@ -159,8 +159,7 @@ typedef struct Pool {
   SvmLimits lim;
   SvmFormat fmt;
   bool check;            /* --check: read and validate only */
-  const char *const *paths;
-  int nfiles;
+  SvmFactReader *const *files;  /* the readers that cut each file (for its name) */
   Job *ring;
   unsigned ring_n;
   unsigned long queued, taken;   /* jobs handed out so far; taken by workers */
@@ -292,7 +291,7 @@ static void *worker(void *arg) {
     if (!*R) {
       SvmStatus st;
       SvmDiag d;
-      *R = svm_facts_open_chunks(pool->prog, pool->paths[j->file], &st, &d);
+      *R = svm_facts_open_chunks(pool->prog, svm_facts_path(pool->files[j->file]), &st, &d);
     }
     if (*R) run_job(pool, j, *R, &w->arena);
     else j->oom = true;
@@ -390,10 +389,11 @@ static int merge_job(Merge *m, const char *path, Job *j) {
   return -1;
 }
 
-static const char *shown_path(const char *path) { return strcmp(path, "-") == 0 ? "<stdin>" : path; }
+enum { BLOCK_NEXT = -1, BLOCK_END = -2 };
 
-/* One block read and evaluated on the calling thread, as --jobs 1 would.
- * Returns -1 to go on, else the exit status. */
+/* One block read and evaluated on the calling thread: the loop of --jobs 1,
+ * and how --jobs N reads a block too large to cut.  Returns BLOCK_NEXT to go
+ * on, BLOCK_END at the end of the file, else the exit status. */
 static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, const SvmLimits *lim,
                             SvmFactReader *R, SvmArena *arena) {
   svm_arena_reset(arena);
@@ -401,15 +401,16 @@ static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, con
   memset(&pa, 0, sizeof pa);
   SvmDiag d;
   int r = svm_facts_next(R, arena, &pa, &d);
-  if (r == 0) return -1;
+  if (r == 0) return BLOCK_END;
   if (r == -2) {
     print_diag(m->err, &d);
     return 2;
   }
-  if (r < 0 || m->sink->count) return m->sink->count > m->sink->max ? 2 : -1;
+  /* After an error, read on to report every error, evaluate nothing more. */
+  if (r < 0 || m->sink->count) return m->sink->count > m->sink->max ? 2 : BLOCK_NEXT;
   if (m->check) {
     m->partners++;
-    return -1;
+    return BLOCK_NEXT;
   }
   SvmResult res;
   if (svm_eval(prog, &pa, as_of, lim, &res, &d) != SVM_OK) {
@@ -423,17 +424,17 @@ static int sequential_block(Merge *m, const SvmProgram *prog, int32_t as_of, con
   m->first = false;
   m->partners++;
   if (res.any_not_met) m->not_met++;
-  return -1;
+  return BLOCK_NEXT;
 }
 
 /* Waits for the chunk *head, the oldest in flight, and takes it back
  * (merge_job); -1 to go on, else the exit status. */
-static int take_back(Pool *pool, Merge *m, const char *const *paths, unsigned long *head) {
+static int take_back(Pool *pool, Merge *m, unsigned long *head) {
   Job *j = &pool->ring[*head % pool->ring_n];
   pthread_mutex_lock(&pool->mu);
   while (!j->done) pthread_cond_wait(&pool->finished, &pool->mu);
   pthread_mutex_unlock(&pool->mu);
-  int r = merge_job(m, shown_path(paths[j->file]), j);
+  int r = merge_job(m, svm_facts_path(pool->files[j->file]), j);
   job_clear(j);
   (*head)++;
   return r;
@@ -443,7 +444,7 @@ static int take_back(Pool *pool, Merge *m, const char *const *paths, unsigned lo
  * or -1 to let svm_run finish (end of report, copy of held output). */
 static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, bool check,
                         int jobs, size_t want,
-                        SvmFactReader **readers, const char *const *paths, int nreaders, SvmIdSet *seen,
+                        SvmFactReader **readers, int nreaders, SvmIdSet *seen,
                         ErrSink *sink, FILE *out, FILE *err, unsigned *partners, unsigned *not_met) {
   int status = 2;
   Pool pool;
@@ -453,8 +454,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
   pool.lim = *lim;
   pool.fmt = fmt;
   pool.check = check;
-  pool.paths = paths;
-  pool.nfiles = nreaders;
+  pool.files = readers;
   pool.ring_n = (unsigned)jobs * 2 + 2;
   pthread_mutex_init(&pool.mu, NULL);
   pthread_cond_init(&pool.work, NULL);
@@ -501,7 +501,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
       if (r == 2) {
         /* A block too large to hold: read on this thread, in turn. */
         while (head < pool.queued) {
-          int mr = take_back(&pool, &m, paths, &head);
+          int mr = take_back(&pool, &m, &head);
           if (mr >= 0) {
             status = mr;
             goto done;
@@ -532,7 +532,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
     }
     if (head == pool.queued) break;
     do {
-      int r = take_back(&pool, &m, paths, &head);
+      int r = take_back(&pool, &m, &head);
       if (r >= 0) {
         status = r;
         goto done;
@@ -654,7 +654,6 @@ int svm_run(const SvmRunOptions *o) {
   }
   if (!o->check) svm_report_begin(out, fmt, as_of);
   unsigned partners = 0, not_met = 0;
-  bool first = true;
   if (o->jobs > 1) {
     /* At most 2N+2 chunks are in flight: past a few threads the default
      * chunk shrinks, so that they hold about 2 MiB of input in all. */
@@ -664,56 +663,36 @@ int svm_run(const SvmRunOptions *o) {
       if (want > CHUNK_WANT) want = CHUNK_WANT;
     }
     int r = run_parallel(prog, as_of, &lim, fmt, o->check, o->jobs, want,
-                         readers, o->facts, o->nfacts, seen, &sink, out, o->err, &partners, &not_met);
+                         readers, o->nfacts, seen, &sink, out, o->err, &partners, &not_met);
     if (r >= 0) {
       status = r;
       goto done;
     }
     goto finish;
   }
+  Merge m = {out, o->err, fmt, o->check, seen, &sink, true, 0, 0};
   for (int i = 0; i < o->nfacts; i++) {
     for (;;) {
-      svm_arena_reset(&arena);
-      SvmPartner pa;
-      memset(&pa, 0, sizeof pa);
-      int r = svm_facts_next(readers[i], &arena, &pa, &d);
-      if (r == 0) break;
-      if (r == -2) {
-        print_diag(o->err, &d);
+      unsigned written = m.partners;
+      int r = sequential_block(&m, prog, as_of, &lim, readers[i], &arena);
+      if (r == BLOCK_END) break;
+      if (r >= 0) {
+        status = r;
         goto done;
       }
-      if (r < 0 || sink.count) {
-        if (sink.count > sink.max) goto done;
-        continue; /* keep reading: report every error, evaluate nothing more */
-      }
-      if (o->check) {
-        partners++;
-        continue;
-      }
-      SvmResult res;
-      st = svm_eval(prog, &pa, as_of, &lim, &res, &d);
-      if (st != SVM_OK) {
-        print_diag(o->err, &d);
-        goto done;
-      }
-      partners++;
-      if (res.any_not_met) not_met++;
-      if (!svm_report_partner(out, fmt, prog, &pa, &res, as_of, first)) {
-        fprintf(o->err, "specvm: out of memory while writing the report\n");
-        goto done;
-      }
-      first = false;
       /* jsonl streams: from a pipe, a partner's line leaves as soon as it is
        * known; from files, in batches of 64 partners (a write a partner
        * cost more than writing the report). */
-      if (fmt == SVM_FMT_JSONL &&
-          (((svm_facts_is_stream(readers[i]) || partners % 64 == 0) && fflush(out) == EOF) || ferror(out))) {
-        if (errno == EPIPE) { status = not_met ? 1 : 0; goto done; }
+      if (fmt == SVM_FMT_JSONL && !o->check && m.partners != written &&
+          (((svm_facts_is_stream(readers[i]) || m.partners % 64 == 0) && fflush(out) == EOF) || ferror(out))) {
+        if (errno == EPIPE) { status = m.not_met ? 1 : 0; goto done; }
         fprintf(o->err, "specvm: cannot write the report: %s\n", strerror(errno));
         goto done;
       }
     }
   }
+  partners = m.partners;
+  not_met = m.not_met;
   if (sink.count) goto done;
 finish:
   if (o->check)

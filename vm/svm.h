@@ -88,6 +88,8 @@ bool svm_facts_as_of(const SvmFactReader *r, int32_t *day);
 int svm_facts_next(SvmFactReader *r, SvmArena *arena, SvmPartner *out, SvmDiag *d);
 /* Number of errors reported so far by this reader. */
 unsigned svm_facts_errors(const SvmFactReader *r);
+/* The file as messages name it ("<stdin>" for "-"). */
+const char *svm_facts_path(const SvmFactReader *r);
 void svm_facts_close(SvmFactReader *r);
 
 /* Reading in chunks, for evaluation on several threads (vm/run.c).  The
@@ -110,7 +112,8 @@ bool svm_facts_reading_back(const SvmFactReader *r);
 /* The file is a stream (pipe, socket, terminal): reports are then flushed
  * as soon as each partner is known. */
 bool svm_facts_is_stream(const SvmFactReader *r);
-/* A reader for chunks of the file path (as named in messages). */
+/* A reader for chunks of a file; path is its name in messages
+ * (svm_facts_path of the reader that cuts it). */
 SvmFactReader *svm_facts_open_chunks(const SvmProgram *prog, const char *path, SvmStatus *st, SvmDiag *d);
 /* Points r at chunk c (which must outlive the reads); errors go to err. */
 void svm_facts_rebind(SvmFactReader *r, const SvmChunk *c, SvmErrorFn err, void *err_ctx);
