@@ -818,14 +818,19 @@ static void gen_node(Gen *G, SpcNode *n);
  * checked earlier can still be inlined below a deep expression (or a chain of
  * definitions declared last-used-first), so the recursion here is bounded
  * again, definitions' bodies counted where they are copied. */
-static void gen_expr(Gen *G, SpcNode *n) {
-  if (G->fail) return;
+static bool enter_nested(Gen *G, SpcNode *n) {
+  if (G->fail) return false;
   if (G->depth >= SPC_MAX_NESTING) {
     spc_error(G->c, n->loc, "expression nested deeper than %d levels once definitions are expanded", SPC_MAX_NESTING);
     G->fail = true;
-    return;
+    return false;
   }
   G->depth++;
+  return true;
+}
+
+static void gen_expr(Gen *G, SpcNode *n) {
+  if (!enter_nested(G, n)) return;
   gen_node(G, n);
   G->depth--;
 }
@@ -1027,13 +1032,7 @@ static void gen_cond_node(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
 }
 
 static void gen_cond(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
-  if (G->fail) return;
-  if (G->depth >= SPC_MAX_NESTING) {
-    spc_error(G->c, n->loc, "expression nested deeper than %d levels once definitions are expanded", SPC_MAX_NESTING);
-    G->fail = true;
-    return;
-  }
-  G->depth++;
+  if (!enter_nested(G, n)) return;
   gen_cond_node(G, n, sense, chain);
   G->depth--;
 }
