@@ -28,6 +28,7 @@ struct SpcSym {
   int type, type_kind;
   int state;         /* SYM_DEF: 0 unchecked, 1 checking, 2 checked */
   int slot;          /* SYM_PARAM / SYM_VAR: local slot during code generation */
+  SpcNode *bound;    /* SYM_PARAM: the constant argument it stands for, if any, during code generation */
   int memo_rule;     /* SYM_DEF without parameters: the rule (1-based) whose memo slots it has */
   int memo_slot;     /* ... and the first of its two slots there: date computed for, value */
   int walk_rule;     /* the rule (1-based) whose pre-pass has walked this definition */

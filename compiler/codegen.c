@@ -45,6 +45,10 @@ typedef struct {
   bool fail;           /* out of memory or a limit */
   int depth;           /* gen_expr nesting, definitions' bodies included */
   int dates;           /* ENTER_DATE nesting */
+  /* Join conjuncts (`x.f = E`) that the loops open now answer by NEXT_BY:
+   * their test in the where clause always holds, so it is not emitted. */
+  SpcNode *joined[256];
+  int njoined;
 } Gen;
 
 static void gen_expr(Gen *G, SpcNode *n);
@@ -291,6 +295,7 @@ typedef struct {
   int n;
   uint32_t tops[16];
   uint32_t exits[16];
+  int njoined;         /* G->njoined before these loops opened */
 } Loops;
 
 /* Whether e mentions a variable bound by binders[from..]. */
@@ -307,12 +312,13 @@ static bool mentions(SpcNode *e, SpcList *binders, int from) {
 
 /* A join the VM can answer from an index: a conjunct `x.f = E` of the where
  * clause, where f is a reference field of binder i's kind and E does not
- * depend on binder i or later ones.  Returns E and sets *field. */
-static SpcNode *join_key(SpcNode *w, SpcList *binders, int i, int *field) {
+ * depend on binder i or later ones.  Returns E and sets *field and *conj
+ * (the conjunct). */
+static SpcNode *join_key(SpcNode *w, SpcList *binders, int i, int *field, SpcNode **conj) {
   if (!w) return NULL;
   if (w->kind == N_AND) {
-    SpcNode *k = join_key(w->a, binders, i, field);
-    return k ? k : join_key(w->b, binders, i, field);
+    SpcNode *k = join_key(w->a, binders, i, field, conj);
+    return k ? k : join_key(w->b, binders, i, field, conj);
   }
   if (w->kind != N_BINARY || w->op != '=') return NULL;
   for (int side = 0; side < 2; side++) {
@@ -320,6 +326,7 @@ static SpcNode *join_key(SpcNode *w, SpcList *binders, int i, int *field) {
     if (x->kind == N_FIELD && x->type == TY_FACT && x->a->kind == N_NAME && x->a->sym &&
         x->a->sym == binders->v[i]->sym && !mentions(e, binders, i)) {
       *field = (int)x->i;
+      *conj = w;
       return e;
     }
   }
@@ -328,6 +335,7 @@ static SpcNode *join_key(SpcNode *w, SpcList *binders, int i, int *field) {
 
 static void loops_open(Gen *G, SpcList *binders, SpcNode *where, Loops *L) {
   L->n = binders->n > 16 ? 16 : binders->n;
+  L->njoined = G->njoined;
   if (binders->n > 16) {
     spc_error(G->c, binders->v[16]->loc, "at most 16 variables can be bound at once");
     G->fail = true;
@@ -336,9 +344,14 @@ static void loops_open(Gen *G, SpcList *binders, SpcNode *where, Loops *L) {
     SpcNode *b = binders->v[i];
     SpcSym *s = b->sym;
     int field = -1;
-    SpcNode *key = join_key(where, binders, i, &field);
+    SpcNode *conj = NULL;
+    SpcNode *key = join_key(where, binders, i, &field, &conj);
     int keyslot = 0;
     if (key) {
+      /* NEXT_BY visits exactly the facts whose field f is the key's value
+       * (a fact of the kind referred to, or a type error before the loop),
+       * so the conjunct holds for each of them and need not be tested. */
+      if (G->njoined < (int)(sizeof G->joined / sizeof *G->joined)) G->joined[G->njoined++] = conj;
       /* The key is evaluated once, before the loop: it does not change in it. */
       gen_expr(G, key);
       keyslot = local_new(G);
@@ -373,6 +386,7 @@ static void loops_close(Gen *G, Loops *L, bool skip_inner) {
     if (!(skip_inner && i == L->n - 1)) op_jto(G, OP_JUMP, L->tops[i]);
     patch_here(G, L->exits[i]);
   }
+  G->njoined = L->njoined;
 }
 
 static uint32_t cont(Loops *L) { return L->tops[L->n - 1]; }
@@ -710,16 +724,15 @@ static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
 
 /* A definition without parameters depends only on the facts and the date in
  * force, so within one rule it is computed once per date:
- *   IS_TODAY day; JUMP_IF_FALSE compute; LOAD value; JUMP end;
- *   compute: <body>; STORE value; PUSH_TODAY; STORE day; LOAD value; end: */
+ *   MEMO day value end; <body>; STORE value; PUSH_TODAY; STORE day; LOAD value; end:
+ * (MEMO pushes the value and jumps to end when day holds the date in force). */
 static void gen_memo(Gen *G, SpcSym *s) {
   SpcLoc here = G->cur;
   int day = s->memo_slot, value = s->memo_slot + 1;
-  op_l(G, OP_IS_TODAY, day);
-  uint32_t compute = op_j(G, OP_JUMP_IF_FALSE);
-  op_l(G, OP_LOAD, value);
-  uint32_t end = op_j(G, OP_JUMP);
-  patch_here(G, compute);
+  op_l(G, OP_MEMO, day);
+  byte(G, (uint8_t)value);
+  uint32_t end = G->ncode;
+  u32(G, 0);
   gen_expr(G, s->decl->a);
   G->cur = here;
   op_l(G, OP_STORE, value);
@@ -750,6 +763,24 @@ static void memo_walk(Gen *G, SpcNode *n) {
   for (int i = 0; i < n->list.n; i++) memo_walk(G, n->list.v[i]);
 }
 
+/* The literal an argument is (a literal, a constant, a set, a ladder rung
+ * and above, the rule's id, or a parameter that stands for one), else NULL. */
+static SpcNode *constant_of(SpcNode *n) {
+  switch (n->kind) {
+  case N_INT: case N_DATE: case N_DAWN: case N_NEVER: case N_TEXT: case N_WORD: case N_DUR:
+  case N_BOOL: case N_SETLIT: case N_LADDER_FROM: case N_RULEID:
+    return n;
+  case N_NAME: {
+    SpcSym *s = n->sym;
+    if (!s) return NULL;
+    if (s->kind == SYM_CONST || s->kind == SYM_SET) return n;
+    if (s->kind == SYM_PARAM) return s->bound;
+    return NULL;
+  }
+  default: return NULL;
+  }
+}
+
 /* Inlines a call: as a value (chain NULL) or as a condition (gen_cond). */
 static void gen_call(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   SpcSym *s = n->sym;
@@ -766,11 +797,17 @@ static void gen_call(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
     G->fail = true;
     return;
   }
+  SpcNode *saved_bound[64];
   for (int i = 0; i < np; i++) {
     SpcNode *arg = n->list.v[i];
     SpcSym *as = arg->kind == N_NAME ? arg->sym : NULL;
-    int slot;
-    if (as && (as->kind == SYM_VAR || as->kind == SYM_PARAM)) {
+    SpcSym *ps = params->v[i]->sym;
+    SpcNode *k = constant_of(arg);
+    int slot = 0;
+    if (k) {
+      /* A constant argument is not stored: the parameter stands for it, so
+       * `s.name = name` compiles as a comparison with a constant. */
+    } else if (as && (as->kind == SYM_VAR || as->kind == SYM_PARAM)) {
       /* A variable passed on: the parameter shares its slot, no copy.  Only
        * loops write variables' slots, and the body's loops take new ones. */
       slot = as->slot;
@@ -780,15 +817,15 @@ static void gen_call(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
       G->cur = n->loc;
       op_l(G, OP_STORE, slot);
     }
-    SpcSym *ps = params->v[i]->sym;
     saved[i] = ps ? ps->slot : 0;
-    if (ps) ps->slot = slot;
+    saved_bound[i] = ps ? ps->bound : NULL;
+    if (ps) ps->slot = slot, ps->bound = k;
   }
   if (chain) gen_cond(G, s->decl->a, sense, chain);
   else gen_expr(G, s->decl->a);
   for (int i = 0; i < np; i++) {
     SpcSym *ps = params->v[i]->sym;
-    if (ps) ps->slot = saved[i];
+    if (ps) ps->slot = saved[i], ps->bound = saved_bound[i];
   }
   G->nlocals = mark;
 }
@@ -857,7 +894,14 @@ static void gen_node(Gen *G, SpcNode *n) {
     switch (s->kind) {
     case SYM_CONST: op_c(G, literal_value(G, s->decl->a)); break;
     case SYM_SET: op_c(G, v_set(G, &s->decl->list, 0)); break;
-    case SYM_PARAM: case SYM_VAR: op_l(G, OP_LOAD, s->slot); break;
+    case SYM_PARAM:
+      if (s->bound) {
+        gen_node(G, s->bound);
+        break;
+      }
+      op_l(G, OP_LOAD, s->slot);
+      break;
+    case SYM_VAR: op_l(G, OP_LOAD, s->slot); break;
     case SYM_DEF:
       if (s->memo_rule == G->rule_no) gen_memo(G, s);
       else gen_expr(G, s->decl->a);
@@ -958,12 +1002,122 @@ static void gen_node(Gen *G, SpcNode *n) {
   }
 }
 
+/* ---- fused field tests --------------------------------------------------------------- */
+
+enum { SIDE_OTHER, SIDE_FIELD, SIDE_CONST, SIDE_TODAY, SIDE_LOCAL };
+
+/* gen_cond_node passes JUMP_EQ .. JUMP_NOT_IN as relations. */
+_Static_assert(OP_JUMP_NE == OP_JUMP_EQ + SVM_REL_NE && OP_JUMP_LT == OP_JUMP_EQ + SVM_REL_LT &&
+               OP_JUMP_LE == OP_JUMP_EQ + SVM_REL_LE && OP_JUMP_GT == OP_JUMP_EQ + SVM_REL_GT &&
+               OP_JUMP_GE == OP_JUMP_EQ + SVM_REL_GE && OP_JUMP_IN == OP_JUMP_EQ + SVM_REL_IN &&
+               OP_JUMP_NOT_IN == OP_JUMP_EQ + SVM_REL_NOT_IN, "relations in opcodes.def order");
+
+typedef struct {
+  int mode;
+  int slot, kind, field;   /* SIDE_FIELD: field of the fact in slot; SIDE_LOCAL: slot */
+  SpcNode *k;              /* SIDE_CONST: the literal */
+} Side;
+
+/* What one side of a comparison is, for the fused tests: a variable's field
+ * (what gen_node emits as LOAD_FIELD), a constant, today, a variable. */
+static Side side_of(SpcNode *n) {
+  Side sd = {SIDE_OTHER, 0, 0, 0, NULL};
+  SpcSym *vs = NULL;
+  if (n->kind == N_FIELD) {
+    vs = n->a->kind == N_NAME ? n->a->sym : NULL;
+    if (vs && (vs->kind == SYM_VAR || (vs->kind == SYM_PARAM && !vs->bound))) {
+      sd.mode = SIDE_FIELD;
+      sd.slot = vs->slot;
+      sd.kind = n->a->type_kind;
+      sd.field = (int)n->i;
+    }
+    return sd;
+  }
+  if (n->kind == N_TODAY) {
+    sd.mode = SIDE_TODAY;
+    return sd;
+  }
+  vs = n->kind == N_NAME ? n->sym : NULL;
+  if (vs && (vs->kind == SYM_VAR || (vs->kind == SYM_PARAM && !vs->bound))) {
+    sd.mode = SIDE_LOCAL;
+    sd.slot = vs->slot;
+    return sd;
+  }
+  if ((sd.k = constant_of(n)) != NULL) sd.mode = SIDE_CONST;
+  return sd;
+}
+
+/* The value a constant side pushes (what gen_node emits for it). */
+static SvmValue const_value(Gen *G, SpcNode *k) {
+  switch (k->kind) {
+  case N_SETLIT: return v_set(G, &k->list, 0);
+  case N_LADDER_FROM: return v_set(G, &((SpcSym *)k->sym)->decl->list, (int)k->i);
+  case N_RULEID: return v_str(G, SVM_T_WORD, G->rule_id);
+  case N_NAME: {
+    SpcSym *s = k->sym;
+    return s->kind == SYM_SET ? v_set(G, &s->decl->list, 0) : literal_value(G, s->decl->a);
+  }
+  default: return literal_value(G, k);
+  }
+}
+
+/* The chained jump operand of a fused test (see op_jchain). */
+static void chain_operand(Gen *G, uint32_t *chain) {
+  uint32_t at = G->ncode;
+  u32(G, *chain);
+  if (!G->fail) *chain = at;
+}
+
+/* `a REL b` as one JUMP_FC / JUMP_FT / JUMP_FL / JUMP_FF when a side is a
+ * variable's field (the field on the left; `today >= x.f` is `x.f <= today`,
+ * the same test, both orders total).  Returns false, emitting nothing, for
+ * any other shape. */
+static bool gen_field_test(Gen *G, SpcNode *n, int rel, uint32_t *chain) {
+  static const int swapped[SVM_REL__COUNT] = {SVM_REL_EQ, SVM_REL_NE, SVM_REL_GT, SVM_REL_GE,
+                                              SVM_REL_LT, SVM_REL_LE, -1, -1};
+  Side a = side_of(n->a), b = side_of(n->b);
+  if (a.mode != SIDE_FIELD) {
+    if (b.mode != SIDE_FIELD || swapped[rel] < 0) return false;
+    Side t = a;
+    a = b;
+    b = t;
+    rel = swapped[rel];
+  }
+  G->cur = n->loc;
+  static const int fused[] = {[SIDE_CONST] = OP_JUMP_FC, [SIDE_TODAY] = OP_JUMP_FT,
+                              [SIDE_LOCAL] = OP_JUMP_FL, [SIDE_FIELD] = OP_JUMP_FF};
+  if (b.mode == SIDE_OTHER) return false;
+  uint32_t c = b.mode == SIDE_CONST ? const_add(G, const_value(G, b.k)) : 0;
+  G->cur = n->loc;
+  op(G, fused[b.mode]);        /* l k f r, then the other side, then j */
+  byte(G, (uint8_t)a.slot);
+  u16(G, (uint32_t)a.kind);
+  byte(G, (uint8_t)a.field);
+  byte(G, (uint8_t)rel);
+  if (b.mode == SIDE_CONST) {
+    u16(G, c);
+  } else if (b.mode == SIDE_LOCAL || b.mode == SIDE_FIELD) {
+    byte(G, (uint8_t)b.slot);
+    if (b.mode == SIDE_FIELD) {
+      u16(G, (uint32_t)b.kind);
+      byte(G, (uint8_t)b.field);
+    }
+  }
+  chain_operand(G, chain);
+  return true;
+}
+
 /* A condition as control flow: jumps to *chain when n's truth is `sense`, falls
  * through otherwise.  `a and b`, `not`, quantifiers and definitions' bodies
  * then cost no bool pushed, tested and jumped on at every level; anything else
  * is computed as a value and tested once. */
 static void gen_cond_node(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   G->cur = n->loc;
+  for (int i = G->njoined; i-- > 0;)
+    if (G->joined[i] == n) {
+      if (sense) op_jchain(G, OP_JUMP, chain);
+      return;
+    }
   switch (n->kind) {
   case N_AND: case N_OR: {
     /* and: false decides it false; or: true decides it true. */
@@ -991,7 +1145,9 @@ static void gen_cond_node(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   case N_BINARY: {
     /* A comparison and its jump fused; jumping when it fails is jumping when
      * the opposite comparison holds (both operands have one type, and the
-     * ordered ones are total orders, so not(a < b) is a >= b). */
+     * ordered ones are total orders, so not(a < b) is a >= b).  A fact's
+     * field against a constant, today, a variable or another field is one
+     * JUMP_F* instruction (gen_field_test). */
     int j;
     switch (n->op) {
     case '=': j = sense ? OP_JUMP_EQ : OP_JUMP_NE; break;
@@ -1004,6 +1160,7 @@ static void gen_cond_node(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
     default: j = -1; break;
     }
     if (j < 0) break;
+    if (gen_field_test(G, n, j - OP_JUMP_EQ, chain)) return;
     gen_expr(G, n->a);
     gen_expr(G, n->b);
     G->cur = n->loc;
@@ -1099,6 +1256,103 @@ static void thread_jumps(Gen *G, uint32_t from) {
   }
 }
 
+static uint32_t rd32(const uint8_t *c) {
+  return (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+}
+
+/* A loop's step followed by the first test of its where clause,
+ *   top: NEXT_FACT k l exit; JUMP_FC l k f r c top
+ * (the test jumps back to the step when the fact fails it), becomes
+ *   top: NEXT_FACT_IF k l f not-r c exit
+ * and likewise NEXT_BY into NEXT_BY_IF: one dispatch per fact visited
+ * instead of two per fact examined.  Only when nothing else jumps to the
+ * test (nor, in the second shape below, to the JUMP after it).  The rule's code [from, ncode) shrinks; jump targets and line
+ * entries are moved with it. */
+static void fuse_scans(Gen *G, uint32_t from) {
+  static const uint8_t negated[SVM_REL__COUNT] = {SVM_REL_NE, SVM_REL_EQ, SVM_REL_GE, SVM_REL_GT,
+                                                  SVM_REL_LE, SVM_REL_LT, SVM_REL_NOT_IN, SVM_REL_IN};
+  if (G->fail) return;
+  uint32_t len = G->ncode - from;
+  uint8_t *target = calloc((size_t)len + 1, 1);
+  uint32_t *map = malloc(sizeof *map * ((size_t)len + 1));
+  if (!target || !map) {
+    free(target);
+    free(map);
+    G->fail = true;
+    return;
+  }
+  uint8_t *code = G->code;
+  for (uint32_t pc = from; pc < G->ncode; pc += (uint32_t)svm_op_width(code[pc])) {
+    const char *l = svm_op_info[code[pc]].operands;
+    for (uint32_t at = pc + 1; *l; at += (uint32_t)svm_operand_width(*l), l++)
+      if (*l == 'j' && rd32(code + at) >= from && rd32(code + at) < G->ncode) target[rd32(code + at) - from] = 1;
+  }
+  uint32_t w = from;
+  for (uint32_t pc = from; pc < G->ncode;) {
+    int o = code[pc];
+    uint32_t wd = (uint32_t)svm_op_width(o), next = pc + wd;
+    map[pc - from] = w;
+    const uint8_t *t = code + next;   /* JUMP_FC l k(2) f r c(2) j(4) */
+    bool step = o == OP_NEXT_FACT || o == OP_NEXT_BY;
+    uint8_t slot = o == OP_NEXT_FACT ? code[pc + 3] : code[pc + 4];
+    uint32_t tw = (uint32_t)svm_op_width(OP_JUMP_FC), after = next + tw;
+    bool test = step && next < G->ncode && t[0] == OP_JUMP_FC && !target[next - from] && t[1] == slot &&
+                t[2] == code[pc + 1] && t[3] == code[pc + 2];
+    /* The test's other shape: it jumps out on a match and the loop goes on
+     *   top: NEXT_FACT k l exit; JUMP_FC l k f r c found; JUMP top
+     * which becomes top: NEXT_FACT_IF k l f r c exit; JUMP found. */
+    bool out = test && rd32(t + 8) != pc && after < G->ncode && code[after] == OP_JUMP &&
+               !target[after - from] && rd32(code + after + 1) == pc;
+    if (test && (rd32(t + 8) == pc || out)) {
+      uint8_t f[32];
+      uint32_t n = 0;
+      f[n++] = o == OP_NEXT_FACT ? OP_NEXT_FACT_IF : OP_NEXT_BY_IF;
+      f[n++] = code[pc + 1], f[n++] = code[pc + 2];            /* k */
+      if (o == OP_NEXT_BY) f[n++] = code[pc + 3];              /* f: the reference */
+      f[n++] = slot;                                           /* l */
+      if (o == OP_NEXT_BY) f[n++] = code[pc + 5];              /* l2: the key */
+      f[n++] = t[4];                                           /* f: the field tested */
+      f[n++] = out || t[5] >= SVM_REL__COUNT ? t[5] : negated[t[5]]; /* r: the facts kept */
+      f[n++] = t[6], f[n++] = t[7];                            /* c */
+      memcpy(f + n, code + next - 4, 4);                       /* the step's exit */
+      n += 4;
+      map[next - from] = w;
+      if (out) {
+        map[after - from] = w + n;
+        f[n++] = OP_JUMP;
+        memcpy(f + n, t + 8, 4);                               /* found */
+        n += 4;
+      }
+      memcpy(code + w, f, n);
+      w += n;
+      pc = out ? after + (uint32_t)svm_op_width(OP_JUMP) : after;
+      continue;
+    }
+    memmove(code + w, code + pc, wd);
+    w += wd;
+    pc = next;
+  }
+  map[len] = w;
+  for (uint32_t pc = from; pc < w; pc += (uint32_t)svm_op_width(code[pc])) {
+    const char *l = svm_op_info[code[pc]].operands;
+    for (uint32_t at = pc + 1; *l; at += (uint32_t)svm_operand_width(*l), l++)
+      if (*l == 'j' && rd32(code + at) >= from && rd32(code + at) - from <= len)
+        patch(G, at, map[rd32(code + at) - from]);
+  }
+  /* Line entries of the rule: moved; the fused test's entry gives way to the step's. */
+  uint32_t nl = 0;
+  for (uint32_t i = 0; i < G->nlines; i++) {
+    SvmLine ln = G->lines[i];
+    if (ln.pc >= from) ln.pc = ln.pc - from <= len ? map[ln.pc - from] : ln.pc;
+    if (nl > 0 && G->lines[nl - 1].pc == ln.pc && ln.pc >= from) continue;
+    G->lines[nl++] = ln;
+  }
+  G->nlines = nl;
+  G->ncode = w;
+  free(target);
+  free(map);
+}
+
 static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
   G->nlocals = G->maxlocals = 0;
   G->rule_id = r->s;
@@ -1147,6 +1401,7 @@ static void gen_rule(Gen *G, SpcNode *r, SpcList *module_decls) {
   G->cur = r->loc;
   op(G, OP_NOT_MET);
   thread_jumps(G, entry);
+  fuse_scans(G, entry);
 }
 
 /* ---- the program ----------------------------------------------------------------- */

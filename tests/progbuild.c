@@ -298,6 +298,32 @@ static void sample_everything(SvmProgram *p) {
   pb_emit(p, OP_LEAVE_DATE);
   pb_emit(p, OP_JUMP, (int)l3);
   pb_patch(p, l3, 3, pb_pc(p));
+  /* Format 3: the fused field tests, the filtered steps and MEMO.  For each
+   * credential whose cert is a career one (NEXT_FACT_IF): its holder's
+   * credentials of that cert (NEXT_BY_IF), and tests of their fields against
+   * a constant, today, a local and another field. */
+  pb_line(p, "sample.spec", 18, 3);
+  pb_emit(p, OP_ITER_RESET, 2);
+  uint32_t l4 = pb_emit(p, OP_NEXT_FACT_IF, 1, 2, 1, SVM_REL_IN, (int)c_set, 0);
+  pb_emit(p, OP_JUMP_FT, 2, 1, 2, SVM_REL_GT, (int)l4);
+  pb_emit(p, OP_JUMP_FC, 2, 1, 3, SVM_REL_EQ, (int)c_never, (int)l4);
+  pb_emit(p, OP_LOAD_FIELD, 2, 1, 0);
+  pb_emit(p, OP_STORE, 3);
+  pb_emit(p, OP_ITER_RESET, 4);
+  uint32_t l5 = pb_emit(p, OP_NEXT_BY_IF, 1, 0, 4, 3, 1, SVM_REL_EQ, (int)c_word, (int)l4);
+  pb_emit(p, OP_JUMP_FL, 4, 1, 0, SVM_REL_NE, 3, (int)l5);
+  pb_emit(p, OP_JUMP_FF, 4, 1, 2, SVM_REL_LT, 2, 1, 2, (int)l5);
+  pb_emit(p, OP_JUMP, (int)l5);
+  pb_patch(p, l4, 5, pb_pc(p));
+  /* A memoised value: computed once, then read back. */
+  uint32_t m = pb_emit(p, OP_MEMO, 5, 6, 0);
+  pb_emit(p, OP_PUSH_TRUE);
+  pb_emit(p, OP_STORE, 6);
+  pb_emit(p, OP_PUSH_TODAY);
+  pb_emit(p, OP_STORE, 5);
+  pb_emit(p, OP_LOAD, 6);
+  pb_patch(p, m, 2, pb_pc(p));
+  pb_emit(p, OP_POP);
   pb_line(p, "sample.spec", 20, 3);
   pb_emit(p, OP_LOAD, 1);
   pb_emit(p, OP_LOAD, 1);

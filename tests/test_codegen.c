@@ -275,7 +275,7 @@ Test(codegen, emits_every_opcode_but_pop) {
   compile(&c, "every.spec",
           "module coverage\n"
           "fact person(id: word key, hired: date starts)\n"
-          "fact badge(holder: person)\n"
+          "fact badge(holder: person, color: word)\n"
           "def staff = count(p in person)\n"
           "rule r \"Every opcode\"\n"
           "  notice \"n\"\n"
@@ -286,6 +286,9 @@ Test(codegen, emits_every_opcode_but_pop) {
           "  require exists p in person where p.hired < 2020-01-01 + 1 month\n"
           "  require staff > 1 and staff < 9 and exists p in person, b in badge where b.holder = p and b.holder.hired < today\n"
           "  require distinct(a in person, b in person) and since(true) < today and since(year(today) > 0) < today\n"
+          "  require count(p in person where p.id != 'z') > 0 and exists p in person where p.hired < today and p.id = 'a'\n"
+          "  require exists b in badge, p in person where b.holder != p and p.id = p.id\n"
+          "  require exists p in person, b in badge where b.holder = p and b.color = 'red'\n"
           "  require true or 1 = 2\n"
           "    otherwise \"{1} {2}\"\n"
           "  grace when true until today\n");
@@ -410,7 +413,8 @@ Test(codegen, rejects_a_definition_with_more_than_64_parameters) {
 
 Test(codegen, binds_all_64_parameters_of_a_definition) {
   char *params = lines("", "p%d: integer, ", 0, 63, 1, "p63: integer");
-  char *args = lines("", "%d, ", 0, 63, 1, "63");
+  /* Sums, not literals: a literal argument takes no local (see below). */
+  char *args = lines("", "%d + 0, ", 0, 63, 1, "63 + 0");
   char src[4096];
   snprintf(src, sizeof src, "module many\ndef f(%s) = p63\nrule r \"t\"\n  require f(%s) = 63\n", params, args);
   Comp c;

@@ -173,6 +173,7 @@ static int put_operand(FILE *out, const SvmProgram *p, const SvmRule *r, const S
     if (k >= 0 && p->kinds[k].fields && x < p->kinds[k].nfields) return put_name(out, p, p->kinds[k].fields[x].name);
     return fprintf(out, "?f%" PRId64, x);
   case 'j': return fprintf(out, "-> %" PRId64, x);
+  case 'r': return x < SVM_REL__COUNT ? fprintf(out, "%s", svm_rel_spelling[x]) : fprintf(out, "?r%" PRId64, x);
   case 'm': {
     /* The date fields of the mask by name, {kind.field, ...}; a bit that
      * names no field shows as ?bN. */
@@ -233,8 +234,16 @@ static void put_rule(FILE *out, const SvmProgram *p, const SvmRule *r) {
       n += fprintf(out, in.nopnds ? "%-14s" : "%s", svm_op_info[op].name);
       int64_t k = -1;
       for (int i = 0; i < in.nopnds; i++) {
-        n += fprintf(out, in.letter[i] == 'f' ? "." : i ? " " : "");
+        /* kind.field after its k; a field of the kind before an l (the
+         * filter of NEXT_FACT_IF) as kind.field too. */
+        bool dotted = in.letter[i] == 'f' && i > 0 && in.letter[i - 1] == 'k';
+        n += fprintf(out, dotted ? "." : i ? " " : "");
+        if (in.letter[i] == 'f' && !dotted && k >= 0) {
+          n += put_name(out, p, p->kinds[k].name);
+          n += fprintf(out, ".");
+        }
         n += put_operand(out, p, r, &in, i, k);
+        if (in.letter[i] == 'r' && in.op == OP_JUMP_FT) n += fprintf(out, " today");
         if (in.letter[i] == 'k') k = in.v[i] < p->nkinds ? in.v[i] : -1;
       }
     }

@@ -388,6 +388,49 @@ static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
   return false;
 }
 
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline, cold))
+#else
+#define HOT_INLINE static inline
+#define COLD static
+#endif
+
+/* Whether relation rel (SVM_REL_EQ .. SVM_REL_GE) holds of a three-way
+ * comparison c (-1, 0, 1): a table look-up, no branch. */
+HOT_INLINE int rel_holds(int c, int rel) {
+  static const uint8_t holds[6][3] = {
+    {0, 1, 0}, {1, 0, 1}, {1, 0, 0}, {1, 1, 0}, {0, 0, 1}, {0, 1, 1},
+  };
+  return holds[rel][c + 1];
+}
+
+/* test_rel past its fast paths. */
+COLD int test_rel_slow(const SvmValue *x, const SvmValue *y, int rel) {
+  if (rel < SVM_REL_IN) return relate(x, y, rel);
+  if (y->tag != SVM_T_SET && y->tag != SVM_T_LIST) return -1;
+  return set_has(y->u.seq, x, y->tag == SVM_T_SET) == (rel == SVM_REL_IN);
+}
+
+/* x REL y for the relation of an r operand: 1 or 0, or -1 if the two cannot
+ * be compared (or, for in and not in, y is not a set).  Dates, integers and
+ * = / != of words, nearly every test the rules make, inline. */
+HOT_INLINE int test_rel(const SvmValue *x, const SvmValue *y, int rel) {
+  if (rel < SVM_REL_IN && x->tag == y->tag) {
+    if (x->tag == SVM_T_DATE) return rel_holds((x->u.date > y->u.date) - (x->u.date < y->u.date), rel);
+    if (x->tag == SVM_T_INT) return rel_holds((x->u.i > y->u.i) - (x->u.i < y->u.i), rel);
+    if (x->tag == SVM_T_WORD && rel <= SVM_REL_NE) return str_eq(x->u.str, y->u.str) == (rel == SVM_REL_EQ);
+  }
+  return test_rel_slow(x, y, rel);
+}
+
+/* x REL the date d, without making a value of d when x is a date. */
+HOT_INLINE int test_rel_date(const SvmValue *x, int32_t d, int rel) {
+  if (rel < SVM_REL_IN && x->tag == SVM_T_DATE) return rel_holds((x->u.date > d) - (x->u.date < d), rel);
+  SvmValue t = mk_date(d);
+  return test_rel_slow(x, &t, rel);
+}
+
 /* ---- the loop ---------------------------------------------------------------------------- */
 
 #define RD16(c) ((uint32_t)(c)[0] | (uint32_t)(c)[1] << 8)
@@ -546,6 +589,56 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       }
       NEXT;
     }
+    /* The fused field tests (format 3): the field, the other side, the jump. */
+#define FIELD_OF(out, l, k) do { \
+      const SvmValue *x_ = &locals[l]; \
+      uint32_t k_ = (k); \
+      NEED(x_->tag == SVM_T_FACT && x_->aux == k_ && x_->u.fact >= 0 && x_->u.fact < tabs[k_].n, \
+           "FIELD wants a fact of its kind"); \
+      (out) = &tabs[k_].vals[(size_t)x_->u.fact * kinds[k_].nfields]; \
+    } while (0)
+#define JUMP_IF_REL(test, rel, target) do { \
+      int rel_ = (rel), res_ = test; \
+      NEED(res_ >= 0, rel_ >= SVM_REL_IN ? "IN wants a set" : "comparison of values of different types"); \
+      if (res_) { \
+        CHARGE(1); \
+        pc = (target); \
+      } \
+    } while (0)
+    CASE(JUMP_FC): {
+      const SvmValue *row;
+      FIELD_OF(row, ins[1], RD16(ins + 2));
+      JUMP_IF_REL(test_rel(&row[ins[4]], &p->consts[RD16(ins + 6)], rel_), ins[5], RD32(ins + 8));
+      NEXT;
+    }
+    CASE(JUMP_FT): {
+      const SvmValue *row;
+      FIELD_OF(row, ins[1], RD16(ins + 2));
+      JUMP_IF_REL(test_rel_date(&row[ins[4]], vm->today, rel_), ins[5], RD32(ins + 6));
+      NEXT;
+    }
+    CASE(JUMP_FL): {
+      const SvmValue *row;
+      FIELD_OF(row, ins[1], RD16(ins + 2));
+      JUMP_IF_REL(test_rel(&row[ins[4]], &locals[ins[6]], rel_), ins[5], RD32(ins + 7));
+      NEXT;
+    }
+    CASE(JUMP_FF): {
+      const SvmValue *row, *row2;
+      FIELD_OF(row, ins[1], RD16(ins + 2));
+      FIELD_OF(row2, ins[6], RD16(ins + 7));
+      JUMP_IF_REL(test_rel(&row[ins[4]], &row2[ins[9]], rel_), ins[5], RD32(ins + 10));
+      NEXT;
+    }
+#undef FIELD_OF
+#undef JUMP_IF_REL
+    CASE(MEMO):
+      if (locals[ins[1]].tag == SVM_T_DATE && locals[ins[1]].u.date == vm->today) {
+        PUSH(locals[ins[2]]);
+        CHARGE(1);
+        pc = RD32(ins + 3);
+      }
+      NEXT;
     CASE(LOAD_FIELD): {
       uint32_t k = RD16(ins + 2);
       const SvmValue *x = &locals[ins[1]];
@@ -592,6 +685,36 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       }
       NEXT;
     }
+    CASE(NEXT_FACT_IF): {
+      CHARGE(1);
+      uint32_t k = RD16(ins + 1), f = ins[4];
+      SvmValue *cur = &locals[ins[3]];
+      NEED(cur->tag == SVM_T_NONE || (cur->tag == SVM_T_FACT && cur->aux == k), "NEXT_FACT cursor");
+      const SvmKind *kd = &kinds[k];
+      const SvmFactTable *t = &tabs[k];
+      const SvmValue *want = &p->consts[RD16(ins + 6)];
+      int rel = ins[5];
+      int64_t i = cur->tag == SVM_T_NONE ? 0 : cur->u.fact + 1;
+      if (i < 0) i = 0;
+      for (;; i++) {
+        if (kd->start_field >= 0)
+          while (i < t->n && t->vals[(size_t)i * kd->nfields + (size_t)kd->start_field].u.date > vm->today) i++;
+        if (i >= t->n) break;
+        int res = test_rel(&t->vals[(size_t)i * kd->nfields + f], want, rel);
+        NEED(res >= 0, rel >= SVM_REL_IN ? "IN wants a set" : "comparison of values of different types");
+        if (res) break;
+        CHARGE(1);
+      }
+      if (i >= t->n) {
+        pc = RD32(ins + 8);
+      } else {
+        cur->tag = SVM_T_FACT;
+        cur->aux = (uint16_t)k;
+        cur->u.fact = i;
+      }
+      NEXT;
+    }
+    CASE(NEXT_BY_IF):
     CASE(NEXT_BY): {
       CHARGE(1);
       uint32_t k = RD16(ins + 1), f = ins[3];
@@ -615,10 +738,24 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         lo = a;
       }
       const SvmFactTable *tb = &tabs[k];
-      if (kd->start_field >= 0)
+      if (opc == OP_NEXT_BY_IF) {
+        uint32_t f2 = ins[6];
+        const SvmValue *want = &p->consts[RD16(ins + 8)];
+        int rel = ins[7];
+        for (;; lo++) {
+          if (kd->start_field >= 0)
+            while (lo < hi && tb->vals[(size_t)ix->items[lo] * kd->nfields + (size_t)kd->start_field].u.date > vm->today) lo++;
+          if (lo >= hi) break;
+          int res = test_rel(&tb->vals[(size_t)ix->items[lo] * kd->nfields + f2], want, rel);
+          NEED(res >= 0, rel >= SVM_REL_IN ? "IN wants a set" : "comparison of values of different types");
+          if (res) break;
+          CHARGE(1);
+        }
+      } else if (kd->start_field >= 0) {
         while (lo < hi && tb->vals[(size_t)ix->items[lo] * kd->nfields + (size_t)kd->start_field].u.date > vm->today) lo++;
+      }
       if (lo >= hi) {
-        pc = RD32(ins + 6);
+        pc = RD32(ins + (opc == OP_NEXT_BY_IF ? 10 : 6));
       } else {
         cur->tag = SVM_T_FACT;
         cur->aux = (uint16_t)k;
@@ -626,9 +763,6 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       }
       NEXT;
     }
-    CASE(IS_TODAY):
-      PUSH(mk_bool(locals[ins[1]].tag == SVM_T_DATE && locals[ins[1]].u.date == vm->today));
-      NEXT;
     CASE(FIELD): {
       uint32_t k = RD16(ins + 1);
       NEED(TOP.tag == SVM_T_FACT && TOP.aux == k && TOP.u.fact >= 0 && TOP.u.fact < tabs[k].n,

@@ -14,7 +14,7 @@ static int svm__width(const char *ops) {
 int svm_operand_width(char letter) {
   switch (letter) {
   case 'c': case 's': case 'k': return 2;
-  case 'l': case 'f': case 'n': case 'b': return 1;
+  case 'l': case 'f': case 'n': case 'b': case 'r': return 1;
   case 'j': case 'i': case 'm': return 4;
   default: return 0;
   }
@@ -25,6 +25,8 @@ const SvmOpInfo svm_op_info[OP__COUNT] = {
 #include "opcodes.def"
 #undef OP
 };
+
+const char *const svm_rel_spelling[SVM_REL__COUNT] = {"=", "!=", "<", "<=", ">", ">=", "in", "not in"};
 
 const SvmBuiltinInfo svm_builtin_info[BI__COUNT] = {
 #define BI(name, arity, spelling) { #name, arity, spelling },

@@ -26,6 +26,16 @@ typedef enum {
   BI__COUNT
 } SvmBuiltin;
 
+/* The relations an r operand names (opcodes.def); EQ..GE in the order of
+ * the opcodes EQ..GE. */
+typedef enum {
+  SVM_REL_EQ, SVM_REL_NE, SVM_REL_LT, SVM_REL_LE, SVM_REL_GT, SVM_REL_GE, SVM_REL_IN, SVM_REL_NOT_IN,
+  SVM_REL__COUNT
+} SvmRel;
+
+/* "=", "!=", "<", "<=", ">", ">=", "in", "not in". */
+extern const char *const svm_rel_spelling[SVM_REL__COUNT];
+
 typedef struct {
   const char *name;     /* "PUSH_CONST" */
   const char *operands; /* operand letters, see opcodes.def */

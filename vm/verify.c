@@ -169,13 +169,14 @@ int svm_op_pops(const SvmIns *ins) {
   case OP_PUSH_TRUE: case OP_PUSH_FALSE: case OP_PUSH_INT: case OP_PUSH_CONST:
   case OP_PUSH_TODAY: case OP_LOAD: case OP_JUMP: case OP_ITER_RESET: case OP_NEXT_FACT:
   case OP_SEQ_NEW: case OP_NEXT_ELEM: case OP_DAYS: case OP_LEAVE_DATE: case OP_MET:
-  case OP_NOT_MET: case OP_IS_TODAY: case OP_NEXT_BY: case OP_DAYS_OF:
+  case OP_NOT_MET: case OP_NEXT_BY: case OP_DAYS_OF:
     return 0;
   case OP_POP: case OP_STORE: case OP_NOT: case OP_NEG: case OP_JUMP_IF_FALSE:
   case OP_JUMP_IF_TRUE: case OP_FIELD: case OP_SEQ_ADD: case OP_ENTER_DATE: case OP_REASON:
   case OP_NOTICE: case OP_GRACE:
     return 1;
-  case OP_LOAD_FIELD:
+  case OP_LOAD_FIELD: case OP_JUMP_FC: case OP_JUMP_FT: case OP_JUMP_FL: case OP_JUMP_FF:
+  case OP_MEMO: case OP_NEXT_FACT_IF: case OP_NEXT_BY_IF:
     return 0;
   case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_EQ: case OP_NE:
   case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_IN: case OP_JUMP_EQ: case OP_JUMP_NE:
@@ -648,9 +649,10 @@ static SvmStatus check_decode(Verifier *v, const SvmRule *r, const char *rn) {
           return fail(v, "rule '%s' pc %u: %s field %u is out of range (kind '%s' has %u "
                          "fields)", rn, pc, on, (unsigned)x, nm(v, 1, p->kinds[kind].name),
                       p->kinds[kind].nfields);
-        if (op == OP_NEXT_BY && p->kinds[kind].fields[x].type != SVM_T_FACT)
-          return fail(v, "rule '%s' pc %u: NEXT_BY over field %u of kind '%s', which is not a reference",
-                      rn, pc, (unsigned)x, nm(v, 1, p->kinds[kind].name));
+        /* NEXT_BY(_IF)'s first field is the reference it follows. */
+        if ((op == OP_NEXT_BY || op == OP_NEXT_BY_IF) && i == 1 && p->kinds[kind].fields[x].type != SVM_T_FACT)
+          return fail(v, "rule '%s' pc %u: %s over field %u of kind '%s', which is not a reference",
+                      rn, pc, on, (unsigned)x, nm(v, 1, p->kinds[kind].name));
         break;
       case 'b':
         if (x >= BI__COUNT)
@@ -666,6 +668,11 @@ static SvmStatus check_decode(Verifier *v, const SvmRule *r, const char *rn) {
                       rn, pc, on, (unsigned)x, ndate);
         break;
       }
+      case 'r':
+        if (x >= SVM_REL__COUNT)
+          return fail(v, "rule '%s' pc %u: %s relation %u is out of range (%d relations)", rn, pc, on,
+                      (unsigned)x, (int)SVM_REL__COUNT);
+        break;
       case 'n':
         if (op == OP_MATCH && x < 1)
           return fail(v, "rule '%s' pc %u: MATCH of %u lists (it needs at least 1)", rn, pc,
@@ -715,10 +722,12 @@ static SvmStatus check_flow(Verifier *v, SvmRule *r, const char *rn) {
       return fail(v, "rule '%s' pc %u: %s pops %d values, but the stack holds %d", rn, pc, on,
                   pops, d);
     int nd = d + eff;
-    if (nd > SVM_MAX_STACK)
-      return fail(v, "rule '%s' pc %u: stack depth %d exceeds the limit of %d", rn, pc, nd,
+    /* MEMO pushes its value only where it jumps. */
+    int td = in.op == OP_MEMO ? nd + 1 : nd;
+    if (td > SVM_MAX_STACK)
+      return fail(v, "rule '%s' pc %u: stack depth %d exceeds the limit of %d", rn, pc, td,
                   SVM_MAX_STACK);
-    if (nd > maxd) maxd = nd;
+    if (td > maxd) maxd = td;
     if (in.op == OP_ENTER_DATE) {
       if (dd >= SVM_MAX_DATE_DEPTH)
         return fail(v, "rule '%s' pc %u: ENTER_DATE nested deeper than %d", rn, pc,
@@ -737,24 +746,25 @@ static SvmStatus check_flow(Verifier *v, SvmRule *r, const char *rn) {
     }
     /* Successors: the jump target, then the next instruction unless JUMP. */
     uint32_t succ[2];
+    int sdepth[2];
     int nsucc = 0;
     int64_t t = svm_ins_target(&in);
-    if (t >= 0) succ[nsucc++] = (uint32_t)t;
+    if (t >= 0) sdepth[nsucc] = td, succ[nsucc++] = (uint32_t)t;
     if (in.op != OP_JUMP) {
       uint32_t next = pc + in.width;
       if (next >= r->end)
         return fail(v, "rule '%s' pc %u: %s runs off the end of the rule", rn, pc, on);
-      succ[nsucc++] = next;
+      sdepth[nsucc] = nd, succ[nsucc++] = next;
     }
     for (int s = 0; s < nsucc; s++) {
       uint32_t i = succ[s] - r->entry;
       if (v->depth[i] < 0) {
-        v->depth[i] = (int16_t)nd;
+        v->depth[i] = (int16_t)sdepth[s];
         v->dates[i] = (uint8_t)dd;
         v->work[nwork++] = succ[s];
-      } else if (v->depth[i] != nd) {
+      } else if (v->depth[i] != sdepth[s]) {
         return fail(v, "rule '%s' pc %u: reached with stack depth %d from pc %u and %d on "
-                       "another path", rn, succ[s], nd, pc, v->depth[i]);
+                       "another path", rn, succ[s], sdepth[s], pc, v->depth[i]);
       } else if (v->dates[i] != dd) {
         return fail(v, "rule '%s' pc %u: reached inside %d ENTER_DATE from pc %u and %d on "
                        "another path", rn, succ[s], dd, pc, v->dates[i]);
