@@ -485,10 +485,12 @@ static void gen_quant(Gen *G, SpcNode *n) {
     if (n->kind == N_COUNT) {
       op(G, OP_PUSH_INT);
       u32(G, 1);
+      op(G, OP_ADD);
     } else {
       gen_expr(G, n->b);
+      G->cur = n->loc;
+      op(G, OP_SUM_ADD);
     }
-    op(G, OP_ADD);
     op_l(G, OP_STORE, acc);
     loops_close(G, &L, false);
     op_l(G, OP_LOAD, acc);

@@ -234,6 +234,8 @@ static void sample_everything(SvmProgram *p) {
   pb_emit(p, OP_DIV);
   pb_emit(p, OP_PUSH_INT, 3);
   pb_emit(p, OP_MOD);
+  pb_emit(p, OP_PUSH_INT, 4);
+  pb_emit(p, OP_SUM_ADD);
   pb_emit(p, OP_PUSH_INT, 1);
   pb_emit(p, OP_NE);
   pb_emit(p, OP_NOT);

@@ -287,6 +287,7 @@ Test(codegen, emits_every_opcode_but_pop) {
           "  require staff > 1 and staff < 9 and exists p in person, b in badge where b.holder = p and b.holder.hired < today\n"
           "  require distinct(a in person, b in person) and since(true) < today and since(year(today) > 0) < today\n"
           "  require count(p in person where p.id != 'z') > 0 and exists p in person where p.hired < today and p.id = 'a'\n"
+          "  require sum(1 for p in person) > 0\n"
           "  require exists b in badge, p in person where b.holder != p and p.id = p.id\n"
           "  require exists p in person, b in badge where b.holder = p and b.color = 'red'\n"
           "  require true or 1 = 2\n"
@@ -424,6 +425,38 @@ Test(codegen, binds_all_64_parameters_of_a_definition) {
   comp_free(&c);
   free(params);
   free(args);
+}
+
+Test(codegen, binds_literal_arguments_without_a_local) {
+  /* f(1, 'x', {a}) stores nothing: the parameters stand for the literals,
+   * so the test of a field against one is a single JUMP_FC. */
+  Comp c;
+  compile(&c, "lit.spec",
+          "module lit\nfact k(id: word key, n: integer)\n"
+          "def f(v: integer, w: word, s: set) = exists x in k where x.n = v and x.id = w and x.id in s\n"
+          "rule r \"t\"\n  require f(1, 'x', {a})\n");
+  SvmProgram *p = loaded(&c);
+  cr_assert_eq(p->rules[0].nlocals, 2, "the rule's flag and the loop variable");
+  char *l = disasm(p);
+  cr_assert_not_null(strstr(l, "NEXT_FACT_IF  k l1 k.n = 1 -> "), "%s", l);
+  cr_assert_not_null(strstr(l, "JUMP_FC       l1 k.id != 'x' -> "), "%s", l);
+  free(l);
+  comp_free(&c);
+}
+
+Test(codegen, does_not_test_again_a_join_the_index_answers) {
+  /* c.holder = p is what NEXT_BY visits: no comparison of the two follows. */
+  Comp c;
+  compile(&c, "join.spec",
+          "module join\nfact person(id: word key)\nfact cred(holder: person)\n"
+          "rule r \"t\"\n  require exists p in person, c in cred where c.holder = p\n");
+  char *l = disasm(loaded(&c));
+  cr_assert_not_null(strstr(l, "NEXT_BY       cred.holder"), "%s", l);
+  cr_assert_null(strstr(l, "JUMP_FL"), "%s", l);
+  cr_assert_null(strstr(l, "JUMP_EQ"), "%s", l);
+  cr_assert_null(strstr(l, "JUMP_NE"), "%s", l);
+  free(l);
+  comp_free(&c);
 }
 
 Test(codegen, accepts_as_of_nested_64_deep) {

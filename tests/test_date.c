@@ -182,31 +182,54 @@ Test(date, leaves_the_sentinels_unchanged) {
   cr_assert_eq(add(SVM_NEVER, 1000000, 0), SVM_NEVER);
 }
 
-Test(date, refuses_to_step_past_9999_12_31) {
+Test(date, steps_past_9999_12_31_to_never) {
   int32_t out = 12345;
   cr_assert_not(svm_date_add(LAST_DAY, 0, 1, &out));
+  cr_assert_eq(out, SVM_NEVER, "after the calendar: never");
+  out = 12345;
   cr_assert_not(svm_date_add(ymd(9999, 12, 1), 1, 0, &out));
-  cr_assert_eq(out, 12345, "a failed add leaves *out alone");
+  cr_assert_eq(out, SVM_NEVER);
   cr_assert(svm_date_add(ymd(9999, 11, 30), 1, 1, &out));
   cr_assert_eq(out, LAST_DAY);
 }
 
-Test(date, refuses_to_step_before_0001_01_01) {
-  int32_t out;
+Test(date, steps_before_0001_01_01_to_dawn) {
+  int32_t out = 12345;
   cr_assert_not(svm_date_add(FIRST_DAY, 0, -1, &out));
+  cr_assert_eq(out, SVM_DAWN, "before the calendar: dawn");
+  out = 12345;
   cr_assert_not(svm_date_add(ymd(1, 1, 31), -1, 0, &out));
+  cr_assert_eq(out, SVM_DAWN);
 }
 
-Test(date, refuses_huge_month_and_day_counts) {
+Test(date, a_month_step_through_year_0_may_come_back) {
+  /* 0001-01-15 - 1 month is 0000-12-15 (proleptic), + 40 days 0001-01-24:
+   * only the end result must be a calendar day. */
+  int32_t out;
+  cr_assert(svm_date_add(ymd(1, 1, 15), -1, 40, &out));
+  cr_assert_eq(out, ymd(1, 1, 24));
+  cr_assert(svm_date_add(ymd(9999, 12, 15), 1, -40, &out));
+  cr_assert_eq(out, ymd(9999, 12, 6));
+}
+
+Test(date, takes_huge_month_and_day_counts_to_the_side_they_lead) {
   int32_t out;
   cr_assert_not(svm_date_add(0, INT64_MAX, 0, &out));
+  cr_assert_eq(out, SVM_NEVER);
   cr_assert_not(svm_date_add(0, INT64_MIN, 0, &out));
+  cr_assert_eq(out, SVM_DAWN);
   cr_assert_not(svm_date_add(0, 0, INT64_MAX, &out));
+  cr_assert_eq(out, SVM_NEVER);
   cr_assert_not(svm_date_add(0, 0, INT64_MIN, &out));
+  cr_assert_eq(out, SVM_DAWN);
+  cr_assert_not(svm_date_add(0, 200000, -1, &out));
+  cr_assert_eq(out, SVM_NEVER);
 }
 
-Test(date, refuses_a_day_number_outside_the_calendar) {
+Test(date, takes_a_day_number_outside_the_calendar_to_its_side) {
   int32_t out;
   cr_assert_not(svm_date_add(LAST_DAY + 1, 0, 0, &out));
+  cr_assert_eq(out, SVM_NEVER);
   cr_assert_not(svm_date_add(FIRST_DAY - 1, 0, 0, &out));
+  cr_assert_eq(out, SVM_DAWN);
 }

@@ -309,10 +309,31 @@ Test(interp, reports_date_with_month_13) {
   run_free(&r);
 }
 
-Test(interp, reports_a_date_past_year_9999) {
+Test(interp, takes_dates_past_the_calendar_to_dawn_and_never) {
+  /* Not errors: a fact file may say left=0001-01-01, and a rule then asks
+   * about the day before. */
   Run r;
-  run(&r, SCHEMA "rule end \"End\"\n  require 9999-12-31 + 1 day > today\n", FACTS);
-  expect_failure(&r, "end", "date out of range (years 1 to 9999)", 8, 22);
+  run(&r, SHOW("{9999-12-31 + 1 day} {0001-01-01 - 1 day} {9999-01-01 + 12 months} {date(0, 1, 1)} "
+               "{date(10000, 7, 31)} {0001-01-01 - 1 day < 0001-01-01} {9999-12-31 + 1 day > 9999-12-31}"),
+      FACTS);
+  expect_shown(&r, "never dawn never dawn never yes yes");
+  run_free(&r);
+}
+
+Test(interp, holds_a_sum_past_the_64_bit_range_at_the_limit) {
+  Run r;
+  run(&r, SHOW("{sum(s.amount for s in sale)} {sum(s.amount for s in sale) >= 10}"),
+      "as-of 2021-10-01\npartner acme\n  sale 9223372036854775807 2021-01-01\n"
+      "  sale 9223372036854775807 2021-01-02\n  sale 5 2021-01-03\n");
+  expect_shown(&r, "9223372036854775807 yes");
+  run_free(&r);
+  run(&r, SHOW("{sum(s.amount for s in sale)}"),
+      "as-of 2021-10-01\npartner acme\n  sale -9223372036854775808 2021-01-01\n  sale -1 2021-01-02\n");
+  expect_shown(&r, "-9223372036854775808");
+  run_free(&r);
+  /* Integer + elsewhere is still checked. */
+  run(&r, SCHEMA "rule add \"Add\"\n  require 9223372036854775807 + 1 > 0\n", FACTS);
+  expect_failure(&r, "add", "integer overflow", 8, 31);
   run_free(&r);
 }
 
@@ -874,6 +895,31 @@ Test(interp, decides_every_fused_comparison_both_ways) {
   run_free(&r);
 }
 
+Test(interp, decides_every_field_test_both_ways) {
+  /* Each relation as a loop's first filter (NEXT_FACT_IF, NEXT_BY_IF) and as
+   * a later test (JUMP_FC / FT / FL / FF), against a constant, today, a
+   * variable and another field.  Sales: 100, 250, -30; ann's CCNP valid,
+   * ben's CCNA expired on 2021-09-15. */
+  Run r;
+  run(&r, SHOW("{count(s in sale where s.amount = 100)} {count(s in sale where s.amount != 100)} "
+               "{count(s in sale where s.amount < 100)} {count(s in sale where s.amount <= 100)} "
+               "{count(s in sale where s.amount > 100)} {count(s in sale where s.amount >= 100)} "
+               "{count(c in credential where c.cert in {CCNA, CCDA})} "
+               "{count(c in credential where not (c.cert in {CCNA, CCDA}))} / "
+               "{count(s in sale where s.day > 2021-01-01 and s.amount >= 100)} "
+               "{count(s in sale where s.day > 2021-01-01 and 100 > s.amount)} "
+               "{count(c in credential where c.expires > today)} {count(c in credential where today >= c.expires)} "
+               "{count(p in person, c in credential where c.holder != p)} "
+               "{count(c in credential, d in credential where c.attained < d.attained)} "
+               "{count(p in person, c in credential where c.holder = p and c.cert = 'CCNP')} "
+               "{count(p in person, c in credential where c.holder = p and c.cert != 'CCNP')} "
+               "{if exists c in credential where c.cert = 'CCNA' then 'a' else 'b'}"
+               "{if exists c in credential where c.cert = 'CCIE' then 'c' else 'd'}"),
+      FACTS);
+  expect_shown(&r, "1 2 1 2 1 2 1 1 / 2 1 1 1 2 1 1 1 ad");
+  run_free(&r);
+}
+
 Test(interp, reads_a_variables_fields_and_a_references_fields) {
   Run r;
   run(&r, SHOW("{count(c in credential where c.holder.hired < 2019-01-01 and c.attained > 2019-01-01)}"), FACTS);
@@ -928,6 +974,52 @@ Test(interp, checks_that_load_field_reads_a_fact_of_its_kind) {
   char msg[320];
   cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_ERUNTIME);
   cr_assert_not_null(strstr(msg, "bytecode type error: FIELD wants a fact of its kind"), "%s", msg);
+}
+
+Test(interp, checks_the_types_of_a_fused_field_test) {
+  /* k.id is a word: against an integer constant, today or an unset local,
+   * and `in` against an integer, each an error, not a guess. */
+  for (int c = 0; c < 4; c++) {
+    SvmProgram *p = built_rule(2);
+    uint32_t one = pb_const(p, pb_int(1));
+    pb_emit(p, OP_ITER_RESET, 0);
+    uint32_t top = pb_emit(p, OP_NEXT_FACT, 0, 0, 0);
+    if (c == 0) pb_emit(p, OP_JUMP_FC, 0, 0, 0, SVM_REL_EQ, (int)one, (int)top);
+    if (c == 1) pb_emit(p, OP_JUMP_FT, 0, 0, 0, SVM_REL_LT, (int)top);
+    if (c == 2) pb_emit(p, OP_JUMP_FL, 0, 0, 0, SVM_REL_GE, 1, (int)top);
+    if (c == 3) pb_emit(p, OP_JUMP_FC, 0, 0, 0, SVM_REL_IN, (int)one, (int)top);
+    pb_emit(p, OP_JUMP, (int)top);
+    pb_patch(p, top, 2, pb_pc(p));
+    pb_emit(p, OP_MET);
+    SvmDiag d = {0};
+    cr_assert_eq(svm_verify(p, &d), SVM_OK, "%s", d.msg);
+    /* One fact, k(a, 2021-01-01). */
+    SvmArena a;
+    svm_arena_init(&a, (size_t)1 << 20);
+    SvmPartner pa;
+    memset(&pa, 0, sizeof pa);
+    pa.id = pb_strp(p, "acme");
+    pa.file = "t.facts";
+    pa.line = 2;
+    pa.nkinds = p->nkinds;
+    pa.tables = svm_arena_alloc(&a, sizeof *pa.tables);
+    SvmValue *row = svm_arena_alloc(&a, sizeof *row * 2);
+    cr_assert(pa.tables && row);
+    row[0] = pb_word(p, "a");
+    row[1] = pb_date(2021, 1, 1);
+    pa.tables[0].n = 1;
+    pa.tables[0].vals = row;
+    pa.arena = &a;
+    SvmLimits lim = {1000, (size_t)1 << 20};
+    SvmResult res;
+    /* JUMP_FL's local l1 is never set: a value of no type, refused too. */
+    SvmStatus st = svm_eval(p, &pa, svm_date_from_ymd(2021, 10, 1), &lim, &res, &d);
+    cr_assert_eq(st, SVM_ERUNTIME, "case %d: %s", c, d.msg);
+    cr_assert_not_null(strstr(d.msg, c == 3 ? "IN wants a set" : "comparison of values of different types"),
+                       "case %d: %s", c, d.msg);
+    svm_arena_fini(&a);
+    svm_program_free(p);
+  }
 }
 
 Test(interp, checks_that_a_fused_comparison_compares_one_type) {

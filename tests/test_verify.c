@@ -940,6 +940,53 @@ Test(verify, rejects_a_days_of_local_out_of_range) {
   expect_reject(p, "rule 'r' pc 0: DAYS_OF local 1 is out of range (1 locals)");
 }
 
+Test(verify, rejects_a_relation_out_of_range) {
+  SvmProgram *p = dated_rule(1);
+  pb_emit(p, OP_ITER_RESET, 0);
+  pb_emit(p, OP_JUMP_FT, 0, 0, 1, SVM_REL__COUNT, 0);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 2: JUMP_FT relation 8 is out of range (8 relations)");
+}
+
+Test(verify, rejects_a_filtered_step_by_a_field_that_is_no_reference) {
+  SvmProgram *p = dated_rule(2);
+  uint32_t c = pb_const(p, pb_word(p, "x"));
+  pb_emit(p, OP_ITER_RESET, 0);
+  pb_emit(p, OP_NEXT_BY_IF, 0, 1, 0, 1, 0, SVM_REL_EQ, (int)c, 0);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 2: NEXT_BY_IF over field 1 of kind 'k', which is not a reference");
+}
+
+Test(verify, checks_the_second_field_of_a_field_to_field_test) {
+  SvmProgram *p = dated_rule(2);
+  pb_emit(p, OP_JUMP_FF, 0, 0, 1, SVM_REL_LT, 1, 0, 3, 0);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 0: JUMP_FF field 3 is out of range (kind 'k' has 3 fields)");
+}
+
+Test(verify, counts_memo_as_pushing_only_where_it_jumps) {
+  /* MEMO l0 l1 -> end; <compute: PUSH_TRUE>; end: JUMP_IF_FALSE; MET: both
+   * paths reach end with one value. */
+  SvmProgram *p = dated_rule(2);
+  uint32_t m = pb_emit(p, OP_MEMO, 0, 1, 0);
+  pb_emit(p, OP_PUSH_TRUE);
+  pb_patch(p, m, 2, pb_pc(p));
+  uint32_t j = pb_emit(p, OP_JUMP_IF_FALSE, 0);
+  pb_emit(p, OP_MET);
+  pb_patch(p, j, 0, pb_pc(p));
+  pb_emit(p, OP_NOT_MET);
+  expect_accept(p);
+  cr_assert_eq(p->rules[0].max_stack, 1);
+  svm_program_free(p);
+  /* Without the computation, the fall-through path arrives with none. */
+  p = dated_rule(2);
+  m = pb_emit(p, OP_MEMO, 0, 1, 0);
+  pb_patch(p, m, 2, pb_pc(p));
+  pb_emit(p, OP_JUMP_IF_FALSE, 0);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "reached with stack depth");
+}
+
 Test(verify, accepts_load_field_of_a_kind_and_field_in_range) {
   SvmProgram *p = dated_rule(1);
   pb_emit(p, OP_LOAD_FIELD, 0, 0, 2);

@@ -79,17 +79,26 @@ enum { MIN_DAY = -719162, MAX_DAY = 2932896 }; /* 0001-01-01, 9999-12-31 */
 
 bool svm_date_add(int32_t day, int64_t months, int64_t days, int32_t *out) {
   if (day == SVM_DAWN || day == SVM_NEVER) { *out = day; return true; }
-  if (day < MIN_DAY || day > MAX_DAY) return false;
-  if (months < -120000 || months > 120000 || days < -4000000 || days > 4000000) return false;
+  /* Past the calendar the open bounds stand for the result: before
+   * 0001-01-01 is dawn, after 9999-12-31 never. */
+  if (day < MIN_DAY || day > MAX_DAY) { *out = day < MIN_DAY ? SVM_DAWN : SVM_NEVER; return false; }
+  if (months < -120000 || months > 120000 || days < -4000000 || days > 4000000) {
+    /* More than ten thousand years either way: the sign of the whole says where. */
+    double whole = (double)months * 30.436875 + (double)days;
+    *out = whole < 0 ? SVM_DAWN : SVM_NEVER;
+    return false;
+  }
+  /* The month step in the proleptic calendar (a year 0 or 10000 on the way
+   * is fine: only the end result must be a calendar day), then the days. */
   int y, m, d;
   svm_date_to_ymd(day, &y, &m, &d);
   int64_t total = (int64_t)y * 12 + (m - 1) + months;
-  if (total < 12 || total > 9999 * 12 + 11) return false;
-  int ny = (int)(total / 12), nm = (int)(total % 12) + 1;
-  int dim = svm_days_in_month(ny, nm);
+  int64_t ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
+  int nm = (int)(total - ny * 12) + 1;
+  int dim = svm_days_in_month((int)ny, nm);
   if (d > dim) d = dim;
-  int64_t r = (int64_t)svm_date_from_ymd(ny, nm, d) + days;
-  if (r < MIN_DAY || r > MAX_DAY) return false;
+  int64_t r = (int64_t)svm_date_from_ymd((int)ny, nm, d) + days;
+  if (r < MIN_DAY || r > MAX_DAY) { *out = r < MIN_DAY ? SVM_DAWN : SVM_NEVER; return false; }
   *out = (int32_t)r;
   return true;
 }

@@ -26,8 +26,10 @@ int svm_days_in_month(int y, int m);
 bool svm_date_parse(const char *s, size_t len, int32_t *out);
 /* Writes "YYYY-MM-DD" (or "dawn"/"never") and a NUL into buf[11]. */
 void svm_date_format(int32_t day, char buf[11]);
-/* day + months (clamped to the month's end) + days.  False if the result
- * leaves years 1..9999.  Sentinels are returned unchanged. */
+/* day + months (clamped to the month's end) + days.  True with the result
+ * when it is a calendar day; false when it falls outside years 1..9999, with
+ * *out = SVM_DAWN (before 0001-01-01) or SVM_NEVER (after 9999-12-31), the
+ * open bounds standing for it.  Sentinels are returned unchanged (true). */
 bool svm_date_add(int32_t day, int64_t months, int64_t days, int32_t *out);
 
 #endif

@@ -539,8 +539,8 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DUR && (opc == OP_ADD || opc == OP_SUB)) {
         int64_t s = opc == OP_ADD ? 1 : -1;
         int32_t d;
-        if (!svm_date_add(a.u.date, s * b.u.dur.months, s * b.u.dur.days, &d))
-          return vm->pc = at, fail(vm, SVM_ERUNTIME, "date out of range (years 1 to 9999)", NULL, NULL);
+        /* Past years 1..9999 the result is dawn or never (docs/language.md). */
+        (void)svm_date_add(a.u.date, s * b.u.dur.months, s * b.u.dur.days, &d);
         r2 = mk_date(d);
       } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DATE && opc == OP_SUB) {
         r2 = mk_int((int64_t)a.u.date - (int64_t)b.u.date);
@@ -555,6 +555,14 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         return vm->pc = at, type_error(vm, "arithmetic on these operand types");
       }
       PUSH(r2);
+      NEXT;
+    }
+    CASE(SUM_ADD): {
+      SvmValue b = POP();
+      NEED(TOP.tag == SVM_T_INT && b.tag == SVM_T_INT, "sum wants integers");
+      int64_t z;
+      if (__builtin_add_overflow(TOP.u.i, b.u.i, &z)) z = b.u.i > 0 ? INT64_MAX : INT64_MIN;
+      TOP.u.i = z;
       NEXT;
     }
     CASE(EQ): CASE(NE): CASE(LT): CASE(LE): CASE(GT): CASE(GE): {
@@ -865,8 +873,14 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       case BI_DATE: {
         NEED(a[0].tag == SVM_T_INT && a[1].tag == SVM_T_INT && a[2].tag == SVM_T_INT, "date() wants integers");
         int64_t y = a[0].u.i, m = a[1].u.i, d = a[2].u.i;
-        if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        if (m < 1 || m > 12 || d < 1 || d > 31)
           return vm->pc = at, fail(vm, SVM_ERUNTIME, "date(): no such date", NULL, NULL);
+        /* A year before 1 or after 9999 is past the calendar: dawn or never,
+         * as for date arithmetic (the January before 0001-02-01 is in year 0). */
+        if (y < 1 || y > 9999) {
+          res = mk_date(y < 1 ? SVM_DAWN : SVM_NEVER);
+          break;
+        }
         int dim = svm_days_in_month((int)y, (int)m);
         res = mk_date(svm_date_from_ymd((int)y, (int)m, d > dim ? dim : (int)d));
         break;

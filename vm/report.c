@@ -214,7 +214,7 @@ static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
         char d[11];
         svm_date_format(rr->deadline, d);
         OUT_LIT(o, ", \"deadline\": \"");
-        out_put(o, d, 10);
+        out_cstr(o, d);  /* YYYY-MM-DD, or dawn / never (grace until never) */
         out_c(o, '"');
       }
       OUT_LIT(o, ", \"reasons\": [");

@@ -178,7 +178,7 @@ int svm_op_pops(const SvmIns *ins) {
   case OP_LOAD_FIELD: case OP_JUMP_FC: case OP_JUMP_FT: case OP_JUMP_FL: case OP_JUMP_FF:
   case OP_MEMO: case OP_NEXT_FACT_IF: case OP_NEXT_BY_IF:
     return 0;
-  case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_EQ: case OP_NE:
+  case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_SUM_ADD: case OP_EQ: case OP_NE:
   case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_IN: case OP_JUMP_EQ: case OP_JUMP_NE:
   case OP_JUMP_LT: case OP_JUMP_LE: case OP_JUMP_GT: case OP_JUMP_GE: case OP_JUMP_IN:
   case OP_JUMP_NOT_IN:
