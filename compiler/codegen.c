@@ -1296,7 +1296,7 @@ static void fuse_scans(Gen *G, uint32_t from) {
     map[pc - from] = w;
     const uint8_t *t = code + next;   /* JUMP_FC l k(2) f r c(2) j(4) */
     bool step = o == OP_NEXT_FACT || o == OP_NEXT_BY;
-    uint8_t slot = o == OP_NEXT_FACT ? code[pc + 3] : code[pc + 4];
+    uint8_t slot = !step ? 0 : o == OP_NEXT_FACT ? code[pc + 3] : code[pc + 4];
     uint32_t tw = (uint32_t)svm_op_width(OP_JUMP_FC), after = next + tw;
     bool test = step && next < G->ncode && t[0] == OP_JUMP_FC && !target[next - from] && t[1] == slot &&
                 t[2] == code[pc + 1] && t[3] == code[pc + 2];

@@ -920,6 +920,28 @@ Test(interp, decides_every_field_test_both_ways) {
   run_free(&r);
 }
 
+Test(interp, gives_each_of_many_reasons_once_in_first_seen_order) {
+  /* 40 sales of 20 amounts: past the first few, repeats are found through
+   * a hash index of the reasons (once a linear scan each: quadratic). */
+  char facts[4096];
+  size_t n = (size_t)snprintf(facts, sizeof facts, "as-of 2021-10-01\npartner acme\n");
+  for (int i = 0; i < 40; i++)
+    n += (size_t)snprintf(facts + n, sizeof facts - n, "  sale %d 2021-01-%02d\n", (i * 7) % 20, 1 + i % 28);
+  Run r;
+  run(&r, SCHEMA "rule many \"Many\"\n  require false\n    otherwise\n      for each s in sale: \"{s.amount}\"\n"
+                 "  notice\n    for each s in sale: \"n{s.amount % 18}\"\n", facts);
+  char want[1024];
+  size_t w = (size_t)snprintf(want, sizeof want, "{\"id\": \"many\", \"title\": \"Many\", \"verdict\": \"not_met\", \"reasons\": [");
+  for (int i = 0; i < 20; i++) w += (size_t)snprintf(want + w, sizeof want - w, "%s\"%d\"", i ? ", " : "", (i * 7) % 20);
+  snprintf(want + w, sizeof want - w, "]}");
+  expect_rule(&r, "many", want);
+  /* Notices: 18 distinct (n0 .. n17), in first-seen order. */
+  cr_assert_not_null(strstr(r.out, "\"notices\": [\"n0\", \"n7\", \"n14\", \"n1\", \"n8\", \"n15\", \"n2\", \"n9\", "
+                                   "\"n16\", \"n3\", \"n10\", \"n17\", \"n4\", \"n11\", \"n5\", \"n12\", \"n6\", \"n13\"]"),
+                     "%s", r.out);
+  run_free(&r);
+}
+
 Test(interp, reads_a_variables_fields_and_a_references_fields) {
   Run r;
   run(&r, SHOW("{count(c in credential where c.holder.hired < 2019-01-01 and c.attained > 2019-01-01)}"), FACTS);

@@ -49,6 +49,10 @@ typedef struct {
   uint8_t own_width[OP__COUNT];
   uint32_t *field_base;  /* kind k's fields are field_base[k] .. field_base[k+1]-1 in refix */
   struct RefIndex **refix; /* per reference field: who refers to each fact (built on first use) */
+  /* Reasons and notices are given once each: past a few, a hash index of
+   * the list being filled (the rule's reasons, the module's notices) finds a
+   * repeat without comparing with every earlier one. */
+  struct TextIndex { const SvmSeq *of; uint32_t *slot, cap, indexed; } seen[2];
 } Vm;
 
 /* For a reference field (credential.person), the facts that refer to each
@@ -385,6 +389,33 @@ static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
   }
   for (uint32_t i = 0; i < s->n; i++)
     if (same_fact(&s->v[i], x)) return true;
+  return false;
+}
+
+/* ---- reasons and notices given once -------------------------------------------------------- */
+
+enum { SEEN_SCAN = 16 };  /* lists this short are scanned */
+
+/* Whether the text t is in dst already (dst being the list ix indexes, or
+ * becomes so).  False with *fail set when memory runs out. */
+static bool seen_text(Vm *vm, struct TextIndex *ix, const SvmSeq *dst, const SvmValue *t, bool *fail) {
+  if (dst->n <= SEEN_SCAN) return set_has(dst, t, false);
+  if (ix->of != dst || ix->indexed > dst->n || (dst->n + 1) * 2 > ix->cap) {
+    /* (Re)build for this list, at most half full. */
+    uint32_t cap = 64;
+    while (cap < (dst->n + 1) * 4) cap *= 2;
+    uint32_t *slot = svm_arena_alloc(vm->arena, sizeof *slot * cap);
+    if (!slot) return *fail = true, false;
+    memset(slot, 0xff, sizeof *slot * cap);
+    ix->of = dst, ix->slot = slot, ix->cap = cap, ix->indexed = 0;
+  }
+  for (; ix->indexed < dst->n; ix->indexed++) {
+    uint32_t h = dst->v[ix->indexed].u.str->hash & (ix->cap - 1);
+    while (ix->slot[h] != UINT32_MAX) h = (h + 1) & (ix->cap - 1);
+    ix->slot[h] = ix->indexed;
+  }
+  for (uint32_t h = t->u.str->hash & (ix->cap - 1); ix->slot[h] != UINT32_MAX; h = (h + 1) & (ix->cap - 1))
+    if (same_fact(&dst->v[ix->slot[h]], t)) return true;
   return false;
 }
 
@@ -926,7 +957,9 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       SvmSeq *dst = opc == OP_REASON ? &out->reasons : &mod->notices;
       /* A reason or notice is given once, however many facts or rules
        * lead to it (a designation listed twice gives one reason). */
-      if (set_has(dst, &t, false)) NEXT;
+      bool fail = false;
+      if (seen_text(vm, &vm->seen[opc == OP_NOTICE], dst, &t, &fail)) NEXT;
+      if (fail) return vm->pc = at, nomem(vm);
       if (!seq_push(vm->arena, dst, t)) return vm->pc = at, nomem(vm);
       NEXT;
     }
