@@ -352,11 +352,17 @@ static void loops_open(Gen *G, SpcList *binders, SpcNode *where, Loops *L) {
        * (a fact of the kind referred to, or a type error before the loop),
        * so the conjunct holds for each of them and need not be tested. */
       if (G->njoined < (int)(sizeof G->joined / sizeof *G->joined)) G->joined[G->njoined++] = conj;
-      /* The key is evaluated once, before the loop: it does not change in it. */
-      gen_expr(G, key);
-      keyslot = local_new(G);
-      G->cur = b->loc;
-      op_l(G, OP_STORE, keyslot);
+      SpcSym *ks = key->kind == N_NAME ? key->sym : NULL;
+      if (ks && (ks->kind == SYM_VAR || (ks->kind == SYM_PARAM && !ks->bound))) {
+        /* A variable is its own key: only its loop writes its slot. */
+        keyslot = ks->slot;
+      } else {
+        /* The key is evaluated once, before the loop: it does not change in it. */
+        gen_expr(G, key);
+        keyslot = local_new(G);
+        G->cur = b->loc;
+        op_l(G, OP_STORE, keyslot);
+      }
     }
     int slot = local_new(G);
     if (s) s->slot = slot;
@@ -481,17 +487,15 @@ static void gen_quant(Gen *G, SpcNode *n) {
     op_l(G, OP_STORE, acc);
     loops_open(G, &n->list, n->a, &L);
     if (n->a) where_cont(G, n->a, &L);
-    op_l(G, OP_LOAD, acc);
     if (n->kind == N_COUNT) {
-      op(G, OP_PUSH_INT);
-      u32(G, 1);
-      op(G, OP_ADD);
+      op_l(G, OP_COUNT_UP, acc);
     } else {
+      op_l(G, OP_LOAD, acc);
       gen_expr(G, n->b);
       G->cur = n->loc;
       op(G, OP_SUM_ADD);
+      op_l(G, OP_STORE, acc);
     }
-    op_l(G, OP_STORE, acc);
     loops_close(G, &L, false);
     op_l(G, OP_LOAD, acc);
     break;
@@ -1109,6 +1113,62 @@ static bool gen_field_test(Gen *G, SpcNode *n, int rel, uint32_t *chain) {
   return true;
 }
 
+/* `x.f in A or x.f in B or ...` (each set a constant) is `x.f in A + B`: one
+ * test instead of one per set, and a loop's step can take it as its filter.
+ * The same answer, and the same type checks: every `in` reads the same
+ * field.  Collects the sets of the leaves of n into *words (program arena). */
+static bool union_of_ins(Gen *G, SpcNode *n, Side *field, SvmValue **words, uint32_t *nwords, uint32_t *cap) {
+  if (n->kind == N_OR)
+    return union_of_ins(G, n->a, field, words, nwords, cap) && union_of_ins(G, n->b, field, words, nwords, cap);
+  if (n->kind != N_BINARY || n->op != IN) return false;
+  Side a = side_of(n->a), b = side_of(n->b);
+  if (a.mode != SIDE_FIELD || b.mode != SIDE_CONST) return false;
+  if (field->mode == SIDE_OTHER) *field = a;
+  else if (field->slot != a.slot || field->kind != a.kind || field->field != a.field) return false;
+  SvmValue set = const_value(G, b.k);
+  if (G->fail || set.tag != SVM_T_SET) return false;
+  for (uint32_t i = 0; i < set.u.seq->n; i++) {
+    if (*nwords == *cap) {
+      uint32_t nc = *cap ? *cap * 2 : 16;
+      SvmValue *nv = svm_arena_alloc(&G->prog->mem, sizeof *nv * nc);
+      if (!nv) { G->fail = true; return false; }
+      if (*nwords) memcpy(nv, *words, sizeof *nv * *nwords);
+      *words = nv, *cap = nc;
+    }
+    (*words)[(*nwords)++] = set.u.seq->v[i];
+  }
+  return true;
+}
+
+static bool gen_union_test(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
+  Side field = {SIDE_OTHER, 0, 0, 0, NULL};
+  SvmValue *words = NULL;
+  uint32_t nwords = 0, cap = 0;
+  if (!union_of_ins(G, n, &field, &words, &nwords, &cap) || nwords == 0) return false;
+  qsort(words, nwords, sizeof *words, cmp_str);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < nwords; i++)
+    if (m == 0 || words[m - 1].u.str != words[i].u.str) words[m++] = words[i];
+  SvmSeq *seq = svm_arena_alloc(&G->prog->mem, sizeof *seq);
+  if (!seq) { G->fail = true; return false; }
+  seq->n = seq->cap = m;
+  seq->v = words;
+  SvmValue set;
+  memset(&set, 0, sizeof set);
+  set.tag = SVM_T_SET;
+  set.u.seq = seq;
+  uint32_t c = const_add(G, set);
+  G->cur = n->loc;
+  op(G, OP_JUMP_FC);
+  byte(G, (uint8_t)field.slot);
+  u16(G, (uint32_t)field.kind);
+  byte(G, (uint8_t)field.field);
+  byte(G, sense ? SVM_REL_IN : SVM_REL_NOT_IN);
+  u16(G, c);
+  chain_operand(G, chain);
+  return true;
+}
+
 /* A condition as control flow: jumps to *chain when n's truth is `sense`, falls
  * through otherwise.  `a and b`, `not`, quantifiers and definitions' bodies
  * then cost no bool pushed, tested and jumped on at every level; anything else
@@ -1122,6 +1182,7 @@ static void gen_cond_node(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
     }
   switch (n->kind) {
   case N_AND: case N_OR: {
+    if (n->kind == N_OR && gen_union_test(G, n, sense, chain)) return;
     /* and: false decides it false; or: true decides it true. */
     bool decides = n->kind == N_OR;
     if (sense == decides) {

@@ -236,6 +236,9 @@ static void sample_everything(SvmProgram *p) {
   pb_emit(p, OP_MOD);
   pb_emit(p, OP_PUSH_INT, 4);
   pb_emit(p, OP_SUM_ADD);
+  pb_emit(p, OP_STORE, 0);
+  pb_emit(p, OP_COUNT_UP, 0);
+  pb_emit(p, OP_LOAD, 0);
   pb_emit(p, OP_PUSH_INT, 1);
   pb_emit(p, OP_NE);
   pb_emit(p, OP_NOT);

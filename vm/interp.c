@@ -588,6 +588,13 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       PUSH(r2);
       NEXT;
     }
+    CASE(COUNT_UP): {
+      SvmValue *acc = &locals[ins[1]];
+      NEED(acc->tag == SVM_T_INT, "COUNT_UP wants an integer");
+      if (acc->u.i == INT64_MAX) return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+      acc->u.i++;
+      NEXT;
+    }
     CASE(SUM_ADD): {
       SvmValue b = POP();
       NEED(TOP.tag == SVM_T_INT && b.tag == SVM_T_INT, "sum wants integers");

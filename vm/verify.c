@@ -169,7 +169,7 @@ int svm_op_pops(const SvmIns *ins) {
   case OP_PUSH_TRUE: case OP_PUSH_FALSE: case OP_PUSH_INT: case OP_PUSH_CONST:
   case OP_PUSH_TODAY: case OP_LOAD: case OP_JUMP: case OP_ITER_RESET: case OP_NEXT_FACT:
   case OP_SEQ_NEW: case OP_NEXT_ELEM: case OP_DAYS: case OP_LEAVE_DATE: case OP_MET:
-  case OP_NOT_MET: case OP_NEXT_BY: case OP_DAYS_OF:
+  case OP_NOT_MET: case OP_NEXT_BY: case OP_DAYS_OF: case OP_COUNT_UP:
     return 0;
   case OP_POP: case OP_STORE: case OP_NOT: case OP_NEG: case OP_JUMP_IF_FALSE:
   case OP_JUMP_IF_TRUE: case OP_FIELD: case OP_SEQ_ADD: case OP_ENTER_DATE: case OP_REASON:
