@@ -165,16 +165,19 @@ enum {
 enum { TK_END, TK_FIELD, TK_BAD };
 
 /* One field of a line.  Pointers are into the read buffer; a string's
- * escapes have been decoded in place. */
+ * escapes have been decoded in place.  Columns are not kept: most fields
+ * never appear in a message, and KCOL/VCOL work them out from the pointers
+ * when one does. */
 typedef struct {
   const char *key;  /* key=VALUE: the key; NULL for a positional field */
   size_t klen;
-  int kcol;
-  const char *v;
+  const char *v;    /* a string's text starts after its opening quote */
   size_t vlen;
-  int vcol;
   bool str;         /* the value was a quoted string */
 } Tok;
+
+#define KCOL(R, t) col_of((R), (const unsigned char *)(t)->key)
+#define VCOL(R, t) (col_of((R), (const unsigned char *)(t)->v) - (int)(t)->str)
 
 typedef struct {
   uint64_t bits;    /* the key: an interned SvmStr pointer, or the value bits */
@@ -728,20 +731,20 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
  * (see FACTS_PAD).  Every line ends in a '\n' sentinel, which is not one. */
 #if defined(__SSE2__)
 static inline unsigned char *word_end(unsigned char *p) {
-  /* Signed compares: bytes >= 0x80 are negative, below every range. */
-#define GT(v, c) _mm_cmpgt_epi8((v), _mm_set1_epi8((char)(c)))
-#define LT(v, c) _mm_cmplt_epi8((v), _mm_set1_epi8((char)(c)))
+  /* Each range [lo, lo + n) is one signed compare once an add has moved lo
+   * to -128; setting bit 5 folds A-Z onto a-z and nothing else onto them.
+   * Bytes >= 0x80 land in no range. */
+#define RANGE(v, lo, n) _mm_cmplt_epi8(_mm_add_epi8((v), _mm_set1_epi8((char)(0x80 - (lo)))), _mm_set1_epi8((char)(-128 + (n))))
 #define EQ(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(c)))
   for (;;) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i w = _mm_or_si128(_mm_or_si128(_mm_and_si128(GT(v, 0x2c), LT(v, 0x3a)), _mm_and_si128(GT(v, 0x40), LT(v, 0x5b))),
-                             _mm_or_si128(_mm_and_si128(GT(v, 0x60), LT(v, 0x7b)), _mm_or_si128(EQ(v, 0x2b), EQ(v, 0x5f))));
+    __m128i w = _mm_or_si128(_mm_or_si128(RANGE(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26), RANGE(v, '-', 13)),
+                             _mm_or_si128(EQ(v, '+'), EQ(v, '_')));  /* a-z A-Z; - . / 0-9; + _ */
     unsigned stop = ~(unsigned)_mm_movemask_epi8(w) & 0xffffu;
     if (stop) return p + __builtin_ctz(stop);
     p += 16;
   }
-#undef GT
-#undef LT
+#undef RANGE
 #undef EQ
 }
 #else
@@ -801,7 +804,6 @@ static inline int lex(SvmFactReader *R, Tok *t) {
     if (*p == '=') {
       t->key = (const char *)s;
       t->klen = (size_t)(p - s);
-      t->kcol = col_of(R, s);
       p++;
       if (*p == '"') goto string;
       if (!(cls[*p] & C_WORD)) {
@@ -818,10 +820,8 @@ static inline int lex(SvmFactReader *R, Tok *t) {
     }
     t->v = (const char *)s;
     t->vlen = (size_t)(p - s);
-    t->vcol = col_of(R, s);
   } else if (*p == '"') {
   string:
-    t->vcol = col_of(R, p);
     t->str = true;
     p = lex_string(R, p, t);
     if (!p) return TK_BAD;
@@ -1146,9 +1146,9 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
   }
   if (t->str != (f->type == SVM_T_TEXT)) {
     if (t->str)
-      REPORT(R, t->vcol, "expected %s for '%s', found a quoted string", type_desc(f->type), field_name(P, f));
+      REPORT(R, VCOL(R, t), "expected %s for '%s', found a quoted string", type_desc(f->type), field_name(P, f));
     else
-      REPORT(R, t->vcol, "expected a quoted string for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+      REPORT(R, VCOL(R, t), "expected a quoted string for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
     return 0;
   }
   switch (f->type) {
@@ -1180,7 +1180,7 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
           if (n < sizeof list)
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", e);
         }
-        REPORT(R, t->vcol, "'%s' is not %s %s; expected one of %s%s", snip(&sn, t->v, t->vlen),
+        REPORT(R, VCOL(R, t), "'%s' is not %s %s; expected one of %s%s", snip(&sn, t->v, t->vlen),
                article(what), what, list, suggest_text(&s, sg, sizeof sg));
         return 0;
       }
@@ -1202,9 +1202,9 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
     if (t->vlen == 10 && fast_date(R, (const unsigned char *)t->v, &out->u.date)) return 1;
     if (svm_date_parse(t->v, t->vlen, &out->u.date)) return 1;
     if (is_date_shaped(t->v, t->vlen))
-      REPORT(R, t->vcol, "'%s' is not a valid date", snip(&sn, t->v, t->vlen));
+      REPORT(R, VCOL(R, t), "'%s' is not a valid date", snip(&sn, t->v, t->vlen));
     else
-      REPORT(R, t->vcol, "expected a date (YYYY-MM-DD) for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+      REPORT(R, VCOL(R, t), "expected a date (YYYY-MM-DD) for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
     return 0;
 
   case SVM_T_INT: {
@@ -1221,18 +1221,18 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
       else v = v * 10 + dgt;
     }
     if (over) {
-      REPORT(R, t->vcol, "'%s' does not fit in a 64-bit integer", snip(&sn, t->v, t->vlen));
+      REPORT(R, VCOL(R, t), "'%s' does not fit in a 64-bit integer", snip(&sn, t->v, t->vlen));
       return 0;
     }
     if (neg && v != 0 && (f->flags & SVM_F_NONNEG)) {
-      REPORT(R, t->vcol, "'%s' is negative; '%s' must be 0 or more", snip(&sn, t->v, t->vlen), field_name(P, f));
+      REPORT(R, VCOL(R, t), "'%s' is negative; '%s' must be 0 or more", snip(&sn, t->v, t->vlen), field_name(P, f));
       return 0;
     }
     /* -(v - 1) - 1 reaches INT64_MIN without overflowing. */
     out->u.i = neg ? (v ? -(int64_t)(v - 1) - 1 : 0) : (int64_t)v;
     return 1;
   not_int:
-    REPORT(R, t->vcol, "expected an integer for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+    REPORT(R, VCOL(R, t), "expected an integer for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
     return 0;
   }
 
@@ -1240,7 +1240,7 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
     if (t->vlen == 4 && memcmp(t->v, "true", 4) == 0) out->u.b = true;
     else if (t->vlen == 5 && memcmp(t->v, "false", 5) == 0) out->u.b = false;
     else {
-      REPORT(R, t->vcol, "expected true or false for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
+      REPORT(R, VCOL(R, t), "expected true or false for '%s', found '%s'", field_name(P, f), snip(&sn, t->v, t->vlen));
       return 0;
     }
     return 1;
@@ -1255,7 +1255,7 @@ static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmV
     }
     /* Declared later in the block, or never: decided at the block's end. */
     PendingRef pr = {w, k, b->tables[k].n, fi, (uint32_t)(R->lineno > UINT32_MAX ? UINT32_MAX : R->lineno),
-                     t->vcol};
+                     VCOL(R, t)};
     return pend_add(b, &pr) ? 1 : -1;
   }
 
@@ -1278,7 +1278,7 @@ static int find_named(SvmFactReader *R, uint32_t k, const Tok *t) {
   for (uint32_t i = 0; i < ki->npos; i++) {
     const SvmStr *nm = ki->f[i].name;
     if (nm->len != t->klen || !bytes_eq(ki->f[i].pname, t->key, t->klen)) continue;
-    REPORT(R, t->kcol, "'%s' is a positional field of %s; write its value without '%s='", nm->s,
+    REPORT(R, KCOL(R, t), "'%s' is a positional field of %s; write its value without '%s='", nm->s,
            kind_name(P, k), nm->s);
     return -1;
   }
@@ -1287,7 +1287,7 @@ static int find_named(SvmFactReader *R, uint32_t k, const Tok *t) {
   for (uint32_t i = ki->npos; i < nf; i++) suggest_try(&s, ki->f[i].name->s);
   Snip sn;
   char sg[96];
-  REPORT(R, t->kcol, "unknown field '%s' for %s%s", snip(&sn, t->key, t->klen), kind_name(P, k),
+  REPORT(R, KCOL(R, t), "unknown field '%s' for %s%s", snip(&sn, t->key, t->klen), kind_name(P, k),
          suggest_text(&s, sg, sizeof sg));
   return -1;
 }
@@ -1318,30 +1318,30 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
     }
     int fi;
     if (t.key) {
-      if (!named) first_named_col = t.kcol;
+      if (!named) first_named_col = KCOL(R, &t);
       named = true;
       if ((fi = find_named(R, k, &t)) < 0) continue;
       if (R->given[fi]) {
-        REPORT(R, t.kcol, "'%s' is given twice (first at column %d)", field_name(P, &K->fields[fi]),
+        REPORT(R, KCOL(R, &t), "'%s' is given twice (first at column %d)", field_name(P, &K->fields[fi]),
                R->fcol[fi]);
         continue;
       }
-      R->fcol[fi] = t.kcol;
+      R->fcol[fi] = KCOL(R, &t);
     } else {
       if (named) {
-        REPORT(R, t.vcol, "positional field after named fields (named fields, key=value, come last; "
+        REPORT(R, VCOL(R, &t), "positional field after named fields (named fields, key=value, come last; "
                           "the first is at column %d)", first_named_col);
         continue;
       }
       if (npos >= ki->npos) {
         if (npos++ == ki->npos) {
           usage(P, k, use, sizeof use);
-          REPORT(R, t.vcol, "too many fields for %s (expected: %s)", kind_name(P, k), use);
+          REPORT(R, VCOL(R, &t), "too many fields for %s (expected: %s)", kind_name(P, k), use);
         }
         continue;
       }
       fi = (int)npos++;
-      R->fcol[fi] = t.vcol;
+      R->fcol[fi] = VCOL(R, &t);
     }
     int r = convert(R, k, (uint32_t)fi, &t, &row[fi]);
     if (r < 0) return;
@@ -1404,17 +1404,17 @@ static void parse_as_of(SvmFactReader *R, int kcol) {
   while ((tk = lex(R, &t)) == TK_FIELD) {
     n++;
     if (t.key) {
-      REPORT(R, t.kcol, "as-of takes no named fields (expected: as-of DATE)");
+      REPORT(R, KCOL(R, &t), "as-of takes no named fields (expected: as-of DATE)");
       bad = true;
     } else if (n > 1) {
-      if (n == 2) REPORT(R, t.vcol, "too many fields for as-of (expected: as-of DATE)");
+      if (n == 2) REPORT(R, VCOL(R, &t), "too many fields for as-of (expected: as-of DATE)");
       bad = true;
     } else if (t.str || !svm_date_parse(t.v, t.vlen, &day)) {
       Snip sn;
-      if (t.str) REPORT(R, t.vcol, "expected a date (YYYY-MM-DD) for as-of, found a quoted string");
+      if (t.str) REPORT(R, VCOL(R, &t), "expected a date (YYYY-MM-DD) for as-of, found a quoted string");
       else if (is_date_shaped(t.v, t.vlen))
-        REPORT(R, t.vcol, "'%s' is not a valid date", snip(&sn, t.v, t.vlen));
-      else REPORT(R, t.vcol, "expected a date (YYYY-MM-DD) for as-of, found '%s'", snip(&sn, t.v, t.vlen));
+        REPORT(R, VCOL(R, &t), "'%s' is not a valid date", snip(&sn, t.v, t.vlen));
+      else REPORT(R, VCOL(R, &t), "expected a date (YYYY-MM-DD) for as-of, found '%s'", snip(&sn, t.v, t.vlen));
       bad = true;
     }
   }
@@ -1462,7 +1462,7 @@ static uint32_t line_kind_bad(SvmFactReader *R, const Tok *t) {
   const SvmProgram *P = R->prog;
   Snip sn;
   if (t->key || t->str) {
-    REPORT(R, t->key ? t->kcol : t->vcol, "a line must start with a fact kind");
+    REPORT(R, t->key ? KCOL(R, t) : VCOL(R, t), "a line must start with a fact kind");
     drain(R);
     return UINT32_MAX;
   }
@@ -1472,7 +1472,7 @@ static uint32_t line_kind_bad(SvmFactReader *R, const Tok *t) {
   suggest_try(&s, "partner");
   suggest_try(&s, "as-of");
   char sg[96];
-  REPORT(R, t->vcol, "unknown fact kind '%s'%s", snip(&sn, t->v, t->vlen), suggest_text(&s, sg, sizeof sg));
+  REPORT(R, VCOL(R, t), "unknown fact kind '%s'%s", snip(&sn, t->v, t->vlen), suggest_text(&s, sg, sizeof sg));
   drain(R);
   return UINT32_MAX;
 }
@@ -1545,7 +1545,7 @@ static int read_header(SvmFactReader *R) {
     if (r <= 0) return r;
     int tk = lex(R, &t);
     if (tk != TK_FIELD) continue;
-    int kcol = t.key ? t.kcol : t.vcol;
+    int kcol = t.key ? KCOL(R, &t) : VCOL(R, &t);
     uint32_t k = line_kind(R, &t);
     if (k == UINT32_MAX) continue;
     if (k == R->kind_partner) {
@@ -1772,21 +1772,21 @@ static int parse_partner(SvmFactReader *R, SvmPartner *out) {
   while ((tk = lex(R, &t)) == TK_FIELD) {
     n++;
     if (t.key) {
-      REPORT(R, t.kcol, "partner takes no named fields (expected: %s)", use);
+      REPORT(R, KCOL(R, &t), "partner takes no named fields (expected: %s)", use);
     } else if (n == 1) {
       if (t.str) {
-        REPORT(R, t.vcol, "expected a word for the partner id, found a quoted string (expected: %s)", use);
+        REPORT(R, VCOL(R, &t), "expected a word for the partner id, found a quoted string (expected: %s)", use);
       } else {
-        idcol = t.vcol;
+        idcol = VCOL(R, &t);
         if (!(b->id = intern(b, t.v, t.vlen))) return -1;
       }
     } else if (n == 2) {
       if (!t.str)
-        REPORT(R, t.vcol, "expected a quoted string for the partner name, found '%s'", snip(&sn, t.v, t.vlen));
+        REPORT(R, VCOL(R, &t), "expected a quoted string for the partner name, found '%s'", snip(&sn, t.v, t.vlen));
       else if (!(out->name = str_new(b, t.v, t.vlen, str_hash(t.v, t.vlen))))
         return -1;
     } else if (n == 3) {
-      REPORT(R, t.vcol, "too many fields for partner (expected: %s)", use);
+      REPORT(R, VCOL(R, &t), "too many fields for partner (expected: %s)", use);
     }
   }
   if (tk == TK_END && n == 0) REPORT(R, col_of(R, R->last), "partner needs an id (expected: %s)", use);
@@ -1847,7 +1847,6 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
     }
     if (r == 0) break;
     if (lex(R, &t) != TK_FIELD) continue;
-    int kcol = t.key ? t.kcol : t.vcol;
     uint32_t k = line_kind(R, &t);
     if (k == UINT32_MAX) continue;
     if (k == R->kind_partner) {
@@ -1855,7 +1854,7 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
       break;
     }
     if (k == R->kind_as_of) {
-      REPORT(R, kcol, "as-of must come before the first partner line");
+      REPORT(R, VCOL(R, &t), "as-of must come before the first partner line");  /* a kind is never key=VALUE */
       drain(R);
       continue;
     }
