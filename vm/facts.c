@@ -285,7 +285,9 @@ struct SvmFactReader {
 
   SvmValue *row;        /* scratch for the fact being read */
   int *fcol;
-  uint8_t *given;       /* 0 absent, 1 given but bad, 2 given and good */
+  /* Fields 64 and up of the fact being read (parse_fact keeps the first 64
+   * in bit masks): 0 absent, 1 given but bad, 2 given and good. */
+  uint8_t *given;
 
   bool has_as_of, pending;
   int32_t as_of;
@@ -1131,11 +1133,10 @@ static inline bool fast_date(const SvmFactReader *R, const unsigned char *s, int
 #endif
 }
 
-/* The value of field fi of kind k from a word or string.  1: good, 0: bad
+/* The value of field fi of kind k (f) from a word or string.  1: good, 0: bad
  * (reported; *out holds a placeholder), -1: out of arena. */
-static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmValue *out) {
+static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const SvmField *f, const Tok *t, SvmValue *out) {
   const SvmProgram *P = R->prog;
-  const SvmField *f = &P->kinds[k].fields[fi];
   Block *b = &R->b;
   Snip sn;
   memset(out, 0, sizeof *out);
@@ -1292,6 +1293,30 @@ static int find_named(SvmFactReader *R, uint32_t k, const Tok *t) {
   return -1;
 }
 
+/* Field i of kind k was not given: its default, or a placeholder and (the
+ * first time on a line that lexed well) a message. */
+static void absent(SvmFactReader *R, uint32_t k, uint32_t i, SvmValue *row, bool *lexbad) {
+  const SvmProgram *P = R->prog;
+  const SvmField *f = &P->kinds[k].fields[i];
+  if (f->flags & SVM_F_OPTIONAL) {
+    row[i] = f->dflt;
+    return;
+  }
+  memset(&row[i], 0, sizeof row[i]);
+  row[i].tag = f->type;
+  if (f->type == SVM_T_FACT) {
+    row[i].aux = f->ref_kind;
+    row[i].u.fact = -1;
+  }
+  if (!*lexbad) {
+    char use[MSG_LEN / 2];
+    usage(P, k, use, sizeof use);
+    REPORT(R, col_of(R, R->last), "%s is missing '%s' (%s; expected: %s)", kind_name(P, k), field_name(P, f),
+           type_desc(f->type), use);
+    *lexbad = true;  /* one message names the shape; the rest would repeat it */
+  }
+}
+
 /* Reads the fields of a fact of kind k (the kind word is already lexed) and
  * appends it.  Even a bad fact is appended, with placeholders, so that its
  * key still counts and one mistake does not cascade into "not declared". */
@@ -1307,7 +1332,12 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   int first_named_col = 0;
   char use[MSG_LEN / 2];
   Snip sn;
-  memset(R->given, 0, K->nfields);
+  /* Which fields are given, and which of them are good: bit masks for the
+   * first 64 fields (every kind of schema v1 has fewer), so that a fact
+   * clears them for free and finds the fields it lacks with a bit scan;
+   * R->given for the rest. */
+  uint64_t given = 0, good = 0;
+  if (K->nfields > 64) memset(R->given, 0, K->nfields - 64);
   Tok t = {0};  /* lex fills it for TK_FIELD; zeroed for the analyzer */
   for (;;) {
     int tk = lex(R, &t);
@@ -1321,7 +1351,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
       if (!named) first_named_col = KCOL(R, &t);
       named = true;
       if ((fi = find_named(R, k, &t)) < 0) continue;
-      if (R->given[fi]) {
+      if (fi < 64 ? given >> fi & 1 : R->given[fi - 64] != 0) {
         REPORT(R, KCOL(R, &t), "'%s' is given twice (first at column %d)", field_name(P, &K->fields[fi]),
                R->fcol[fi]);
         continue;
@@ -1343,33 +1373,23 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
       fi = (int)npos++;
       R->fcol[fi] = VCOL(R, &t);
     }
-    int r = convert(R, k, (uint32_t)fi, &t, &row[fi]);
+    int r = convert(R, k, (uint32_t)fi, &K->fields[fi], &t, &row[fi]);
     if (r < 0) return;
-    R->given[fi] = r ? 2 : 1;
-  }
-  for (uint32_t i = 0; i < K->nfields; i++) {
-    if (R->given[i]) continue;
-    const SvmField *f = &K->fields[i];
-    if (f->flags & SVM_F_OPTIONAL) {
-      row[i] = f->dflt;
-      continue;
-    }
-    memset(&row[i], 0, sizeof row[i]);
-    row[i].tag = f->type;
-    if (f->type == SVM_T_FACT) {
-      row[i].aux = f->ref_kind;
-      row[i].u.fact = -1;
-    }
-    if (!lexbad) {
-      usage(P, k, use, sizeof use);
-      REPORT(R, col_of(R, R->last), "%s is missing '%s' (%s; expected: %s)",
-             kind_name(P, k), field_name(P, f), type_desc(f->type), use);
-      lexbad = true;  /* one message names the shape; the rest would repeat it */
+    if (fi < 64) {
+      given |= UINT64_C(1) << fi;
+      good |= (uint64_t)(r != 0) << fi;
+    } else {
+      R->given[fi - 64] = r ? 2 : 1;
     }
   }
+  /* The fields not given, in field order. */
+  uint64_t miss = ~given & (K->nfields >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << K->nfields) - 1);
+  for (; miss; miss &= miss - 1) absent(R, k, (uint32_t)__builtin_ctzll(miss), row, &lexbad);
+  for (uint32_t i = 64; i < K->nfields; i++)
+    if (!R->given[i - 64]) absent(R, k, i, row, &lexbad);
   uint32_t line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
   int64_t at = table_commit(R, k, line);
-  if (K->key_field >= 0 && R->given[K->key_field] == 2) {
+  if (K->key_field >= 0 && (K->key_field < 64 ? good >> K->key_field & 1 : R->given[K->key_field - 64] == 2)) {
     const SvmValue *kv = &row[K->key_field];
     bool str = kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT;  /* interned: see convert */
     uint64_t bits = key_bits(kv);
