@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "bytecode_int.h"
+#include "eval.h"
 #include "svm.h"
 
 /* Value tags in the file are the SvmType numbers; pin them so that
@@ -762,6 +763,7 @@ SvmStatus svm_load(const uint8_t *buf, size_t len, SvmProgram **out, SvmDiag *d)
   ld.sec = NULL;
   ld.st = svm_verify(ld.p, d);
   if (ld.st != SVM_OK) goto fail;
+  svm_report_prepare(ld.p);
   *out = ld.p;
   return SVM_OK;
 fail:

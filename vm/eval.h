@@ -46,6 +46,9 @@ typedef enum { SVM_FMT_TEXT, SVM_FMT_JSON, SVM_FMT_JSONL } SvmFormat;
 bool svm_report_partner(FILE *out, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa,
                         const SvmResult *res, int32_t as_of, bool first);
 void svm_report_begin(FILE *out, SvmFormat fmt, int32_t as_of);
+/* Escapes the JSON heads of the program's modules and rules once (in its
+ * arena); without it, or when memory runs out, they are escaped per partner. */
+void svm_report_prepare(SvmProgram *p);
 void svm_report_end(FILE *out, SvmFormat fmt, unsigned partners, unsigned not_met);
 
 /* Appends the text of v to a growing buffer (used by CONCAT and reports). */

@@ -168,7 +168,18 @@ static const SvmSeq *named_days(Vm *vm, uint64_t key) {
       }
     }
   }
-  qsort(d, m, sizeof *d, cmp_i32);
+  /* A partner names a few dozen days: insertion sort, no qsort call per
+   * comparison. */
+  if (m <= 64) {
+    for (size_t i = 1; i < m; i++) {
+      int32_t x = d[i];
+      size_t j = i;
+      for (; j > 0 && d[j - 1] > x; j--) d[j] = d[j - 1];
+      d[j] = x;
+    }
+  } else {
+    qsort(d, m, sizeof *d, cmp_i32);
+  }
   size_t u = 0;
   for (size_t i = 0; i < m; i++)
     if (u == 0 || d[u - 1] != d[i]) d[u++] = d[i];
@@ -451,6 +462,12 @@ HOT_INLINE int test_rel(const SvmValue *x, const SvmValue *y, int rel) {
     if (x->tag == SVM_T_DATE) return rel_holds((x->u.date > y->u.date) - (x->u.date < y->u.date), rel);
     if (x->tag == SVM_T_INT) return rel_holds((x->u.i > y->u.i) - (x->u.i < y->u.i), rel);
     if (x->tag == SVM_T_WORD && rel <= SVM_REL_NE) return str_eq(x->u.str, y->u.str) == (rel == SVM_REL_EQ);
+  } else if (rel >= SVM_REL_IN && y->tag == SVM_T_SET && x->tag == SVM_T_WORD && y->u.seq->n <= 8) {
+    /* A word in one of the small sets rules name (set_has's scan, inline). */
+    const SvmSeq *s = y->u.seq;
+    bool in = false;
+    for (uint32_t i = 0; i < s->n && !in; i++) in = s->v[i].tag == SVM_T_WORD && str_eq(s->v[i].u.str, x->u.str);
+    return in == (rel == SVM_REL_IN);
   }
   return test_rel_slow(x, y, rel);
 }

@@ -181,15 +181,52 @@ static const SvmStr *S(const SvmProgram *p, uint32_t i) { return p->strings[i]; 
 static void json_sstr(Out *o, const SvmStr *s) { json_str(o, s->s, s->len); }
 
 /* `{"module": ID` or `{"id": ID`, then `, "title": TITLE, "verdict": "V"`:
- * how modules and rules begin. */
-static void json_head(Out *o, const char *open, const SvmStr *id, const SvmStr *title, int verdict) {
-  out_cstr(o, open);
-  json_sstr(o, id);
-  OUT_LIT(o, ", \"title\": ");
-  json_sstr(o, title);
-  OUT_LIT(o, ", \"verdict\": \"");
+ * how modules and rules begin.  head, when given, is all of it up to V. */
+static void json_head(Out *o, const SvmStr *head, const char *open, const SvmStr *id, const SvmStr *title,
+                      int verdict) {
+  if (head) {
+    out_put(o, head->s, head->len);
+  } else {
+    out_cstr(o, open);
+    json_sstr(o, id);
+    OUT_LIT(o, ", \"title\": ");
+    json_sstr(o, title);
+    OUT_LIT(o, ", \"verdict\": \"");
+  }
   out_cstr(o, verdict_name(verdict));
   out_c(o, '"');
+}
+
+/* The head of json_head without its verdict, in p's arena; NULL when memory runs out. */
+static SvmStr *head_text(SvmProgram *p, const char *open, const SvmStr *id, const SvmStr *title) {
+  Out o;
+  out_init(&o);
+  out_cstr(&o, open);
+  json_sstr(&o, id);
+  OUT_LIT(&o, ", \"title\": ");
+  json_sstr(&o, title);
+  OUT_LIT(&o, ", \"verdict\": \"");
+  SvmStr *s = o.fail ? NULL : svm_arena_alloc(&p->mem, sizeof *s + o.n + 1);
+  if (s) {
+    memcpy(s->s, o.s, o.n);
+    s->s[o.n] = '\0';
+    s->len = (uint32_t)o.n;
+    s->hash = 0;
+  }
+  if (o.heap) free(o.s);
+  return s;
+}
+
+void svm_report_prepare(SvmProgram *p) {
+  SvmStr **mh = svm_arena_alloc(&p->mem, sizeof *mh * (p->nmodules ? p->nmodules : 1));
+  SvmStr **rh = svm_arena_alloc(&p->mem, sizeof *rh * (p->nrules ? p->nrules : 1));
+  if (!mh || !rh) return;
+  for (uint32_t m = 0; m < p->nmodules; m++)
+    if (!(mh[m] = head_text(p, "{\"module\": ", S(p, p->modules[m].id), S(p, p->modules[m].title)))) return;
+  for (uint32_t r = 0; r < p->nrules; r++)
+    if (!(rh[r] = head_text(p, "{\"id\": ", S(p, p->rules[r].id), S(p, p->rules[r].title)))) return;
+  p->json_module_head = mh;
+  p->json_rule_head = rh;
 }
 
 static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, const SvmResult *res) {
@@ -203,13 +240,15 @@ static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
     const SvmModule *md = &p->modules[m];
     const SvmModuleResult *mr = &res->modules[m];
     if (m) OUT_LIT(o, ", ");
-    json_head(o, "{\"module\": ", S(p, md->id), S(p, md->title), mr->verdict);
+    json_head(o, p->json_module_head ? p->json_module_head[m] : NULL, "{\"module\": ", S(p, md->id),
+              S(p, md->title), mr->verdict);
     OUT_LIT(o, ", \"rules\": [");
     for (uint32_t i = 0; i < md->nrules; i++) {
       const SvmRule *r = &p->rules[md->first_rule + i];
       const SvmRuleResult *rr = &res->rules[md->first_rule + i];
       if (i) OUT_LIT(o, ", ");
-      json_head(o, "{\"id\": ", S(p, r->id), S(p, r->title), rr->verdict);
+      json_head(o, p->json_rule_head ? p->json_rule_head[md->first_rule + i] : NULL, "{\"id\": ", S(p, r->id),
+                S(p, r->title), rr->verdict);
       if (rr->verdict == SVM_GRACE) {
         char d[11];
         svm_date_format(rr->deadline, d);
