@@ -174,6 +174,7 @@ static SvmValue v_set(Gen *G, SpcList *list, int from) {
     if (m == 0 || items[m - 1].u.str != items[i].u.str) items[m++] = items[i];
   s->n = s->cap = (uint32_t)m;
   s->v = items;
+  s->bloom = 0;
   v.u.seq = s;
   return v;
 }
@@ -1153,6 +1154,7 @@ static bool gen_union_test(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   if (!seq) { G->fail = true; return false; }
   seq->n = seq->cap = m;
   seq->v = words;
+  seq->bloom = 0;
   SvmValue set;
   memset(&set, 0, sizeof set);
   set.tag = SVM_T_SET;

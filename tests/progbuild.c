@@ -75,6 +75,7 @@ SvmValue pb_set(SvmProgram *p, int n, const char *const *words) {
   SvmSeq *q = must(svm_arena_alloc(&p->mem, sizeof *q));
   q->v = must(svm_arena_alloc(&p->mem, (size_t)n * sizeof *q->v));
   q->n = q->cap = (uint32_t)n;
+  q->bloom = 0;
   for (int i = 0; i < n; i++) q->v[i] = pb_word(p, words[i]);
   return (SvmValue){.tag = SVM_T_SET, .u.seq = q};
 }

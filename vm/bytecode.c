@@ -495,6 +495,7 @@ static bool rd_value(Loader *ld, SvmReader *r, SvmValue *v, const char *what) {
     }
     q->n = q->cap = n;
     q->v = e;
+    q->bloom = 0;
     v->u.seq = q;
     break;
   }

@@ -153,6 +153,7 @@ static const SvmSeq *named_days(Vm *vm, uint64_t key) {
   int32_t *d = svm_arena_alloc(vm->arena, sizeof *d * (n ? n : 1));
   SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
   if (!d || !s) return NULL;
+  s->bloom = 0;
   size_t m = 0;
   bit = 0;
   for (uint32_t k = 0; k < p->nkinds; k++) {
@@ -200,6 +201,7 @@ static SvmStatus since_days(Vm *vm, uint64_t key, SvmValue *slot) {
   const SvmSeq *all = named_days(vm, key);
   SvmSeq *s = all ? svm_arena_alloc(vm->arena, sizeof *s) : NULL;
   if (!s) return nomem(vm);
+  s->bloom = 0;
   /* Sized up front: the named days before today, today and dawn. */
   uint32_t lo = 0, hi = all->n;
   while (lo < hi) {
@@ -380,6 +382,7 @@ static inline int relate(const SvmValue *a, const SvmValue *b, int rel) {
 
 static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
   if (x->tag != SVM_T_WORD && sorted) return false;
+  if (sorted && s->bloom && !(s->bloom >> (x->u.str->hash & 63) & 1)) return false;
   if (sorted && s->n <= 8) {
     /* The sets rules name are small: a scan comparing hashes first beats
      * the byte comparisons of a binary search. */
@@ -463,8 +466,10 @@ HOT_INLINE int test_rel(const SvmValue *x, const SvmValue *y, int rel) {
     if (x->tag == SVM_T_INT) return rel_holds((x->u.i > y->u.i) - (x->u.i < y->u.i), rel);
     if (x->tag == SVM_T_WORD && rel <= SVM_REL_NE) return str_eq(x->u.str, y->u.str) == (rel == SVM_REL_EQ);
   } else if (rel >= SVM_REL_IN && y->tag == SVM_T_SET && x->tag == SVM_T_WORD && y->u.seq->n <= 8) {
-    /* A word in one of the small sets rules name (set_has's scan, inline). */
+    /* A word in one of the small sets rules name (set_has's scan, inline),
+     * most often told apart by the set's hash bits alone. */
     const SvmSeq *s = y->u.seq;
+    if (s->bloom && !(s->bloom >> (x->u.str->hash & 63) & 1)) return rel == SVM_REL_NOT_IN;
     bool in = false;
     for (uint32_t i = 0; i < s->n && !in; i++) in = s->v[i].tag == SVM_T_WORD && str_eq(s->v[i].u.str, x->u.str);
     return in == (rel == SVM_REL_IN);
@@ -961,6 +966,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
           if (m == 0 || !svm_str_eq(v[m - 1].u.str, v[i].u.str)) v[m++] = v[i];
         set->n = set->cap = m;
         set->v = v;
+        set->bloom = 0;
         memset(&res, 0, sizeof res);
         res.tag = SVM_T_SET;
         res.u.seq = set;

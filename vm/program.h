@@ -63,6 +63,10 @@ typedef struct {
 struct SvmSeq {
   uint32_t n, cap;
   SvmValue *v;
+  /* A set's words' hashes, bit (hash % 64) each, set by svm_verify for set
+   * constants: most `x in S` tests fail, and one AND tells most of them.
+   * 0: not worked out (every list, sets made while evaluating). */
+  uint64_t bloom;
 };
 
 /* ---- schema ---------------------------------------------------------- */

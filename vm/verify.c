@@ -297,6 +297,11 @@ static SvmStatus check_consts(Verifier *v) {
           return fail(v, "constant %u: set elements %u and %u are not in byte order", i, j - 1,
                       j);
       }
+      /* The interpreter's quick "not in" (program.h); the program is not
+       * shared yet, so writing its set is safe. */
+      uint64_t bloom = 0;
+      for (uint32_t j = 0; j < q->n; j++) bloom |= UINT64_C(1) << (q->v[j].u.str->hash & 63);
+      ((SvmSeq *)q)->bloom = bloom;
       break;
     }
     default:
