@@ -899,7 +899,11 @@ static void gen_node(Gen *G, SpcNode *n) {
   case N_NAME: {
     SpcSym *s = n->sym;
     switch (s->kind) {
-    case SYM_CONST: op_c(G, literal_value(G, s->decl->a)); break;
+    case SYM_CONST:
+      /* As the literal itself: true and false are not pool constants. */
+      if (s->decl->a->kind == N_BOOL || s->decl->a->kind == N_INT) gen_node(G, s->decl->a);
+      else op_c(G, literal_value(G, s->decl->a));
+      break;
     case SYM_SET: op_c(G, v_set(G, &s->decl->list, 0)); break;
     case SYM_PARAM:
       if (s->bound) {
@@ -1025,6 +1029,13 @@ typedef struct {
   SpcNode *k;              /* SIDE_CONST: the literal */
 } Side;
 
+/* Whether the constant k (constant_of) is true or false, directly or as a
+ * named constant. */
+static bool is_bool_literal(SpcNode *k) {
+  if (k->kind == N_NAME && k->sym && ((SpcSym *)k->sym)->kind == SYM_CONST) k = ((SpcSym *)k->sym)->decl->a;
+  return k->kind == N_BOOL;
+}
+
 /* What one side of a comparison is, for the fused tests: a variable's field
  * (what gen_node emits as LOAD_FIELD), a constant, today, a variable. */
 static Side side_of(SpcNode *n) {
@@ -1050,7 +1061,9 @@ static Side side_of(SpcNode *n) {
     sd.slot = vs->slot;
     return sd;
   }
-  if ((sd.k = constant_of(n)) != NULL) sd.mode = SIDE_CONST;
+  /* Booleans have no place in the constant pool (the verifier refuses them):
+   * a comparison with true or false stays PUSH_TRUE / PUSH_FALSE and a jump. */
+  if ((sd.k = constant_of(n)) != NULL && !is_bool_literal(sd.k)) sd.mode = SIDE_CONST;
   return sd;
 }
 

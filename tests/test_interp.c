@@ -942,6 +942,21 @@ Test(interp, gives_each_of_many_reasons_once_in_first_seen_order) {
   run_free(&r);
 }
 
+Test(interp, compares_bool_fields_with_true_false_and_bool_constants) {
+  /* Regression: a field test against true (or a constant or argument that
+   * is true) put a bool into the constant pool, which the verifier refuses:
+   * the program did not compile. */
+  Run r;
+  run(&r, "module m\nfact person(id: word key, active: named bool default true)\nconst flag = true\n"
+          "def on(p: person, b: bool) = p.active = b\n"
+          "rule show \"Show\"\n  require false otherwise \"{count(p in person where p.active = true)} "
+          "{count(p in person where false = p.active)} {count(p in person where p.active != flag)} "
+          "{count(p in person where on(p, false))} {if flag then 'f' else 'g'}\"\n",
+      "as-of 2021-10-01\npartner acme\n  person a active=false\n  person b\n  person c active=true\n");
+  expect_shown(&r, "2 1 1 1 f");
+  run_free(&r);
+}
+
 Test(interp, reads_a_variables_fields_and_a_references_fields) {
   Run r;
   run(&r, SHOW("{count(c in credential where c.holder.hired < 2019-01-01 and c.attained > 2019-01-01)}"), FACTS);
