@@ -1103,7 +1103,6 @@ static bool gen_field_test(Gen *G, SpcNode *n, int rel, uint32_t *chain) {
     b = t;
     rel = swapped[rel];
   }
-  G->cur = n->loc;
   static const int fused[] = {[SIDE_CONST] = OP_JUMP_FC, [SIDE_TODAY] = OP_JUMP_FT,
                               [SIDE_LOCAL] = OP_JUMP_FL, [SIDE_FIELD] = OP_JUMP_FF};
   if (b.mode == SIDE_OTHER) return false;
@@ -1163,6 +1162,7 @@ static bool gen_union_test(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   uint32_t m = 0;
   for (uint32_t i = 0; i < nwords; i++)
     if (m == 0 || words[m - 1].u.str != words[i].u.str) words[m++] = words[i];
+  if (m > SVM_MAX_SET) return false;  /* one test per set, then */
   SvmSeq *seq = svm_arena_alloc(&G->prog->mem, sizeof *seq);
   if (!seq) { G->fail = true; return false; }
   seq->n = seq->cap = m;
