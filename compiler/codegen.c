@@ -731,8 +731,9 @@ static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
 
 /* A definition without parameters depends only on the facts and the date in
  * force, so within one rule it is computed once per date:
- *   MEMO day value end; <body>; STORE value; PUSH_TODAY; STORE day; LOAD value; end:
- * (MEMO pushes the value and jumps to end when day holds the date in force). */
+ *   MEMO day value end; <body>; MEMO_SAVE day value; end:
+ * (MEMO pushes the value and jumps to end when day holds the date in force;
+ * MEMO_SAVE keeps the value computed, and the date it is for). */
 static void gen_memo(Gen *G, SpcSym *s) {
   SpcLoc here = G->cur;
   int day = s->memo_slot, value = s->memo_slot + 1;
@@ -742,10 +743,8 @@ static void gen_memo(Gen *G, SpcSym *s) {
   u32(G, 0);
   gen_expr(G, s->decl->a);
   G->cur = here;
-  op_l(G, OP_STORE, value);
-  op(G, OP_PUSH_TODAY);
-  op_l(G, OP_STORE, day);
-  op_l(G, OP_LOAD, value);
+  op_l(G, OP_MEMO_SAVE, day);
+  byte(G, (uint8_t)value);
   patch_here(G, end);
 }
 

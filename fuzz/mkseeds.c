@@ -4,7 +4,7 @@
  * from files that pass every check.
  *
  *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Ivm -Itests fuzz/mkseeds.c tests/progbuild.c \
- *     vm/bytecode.c vm/verify.c vm/disasm.c vm/opcodes.c vm/arena.c vm/date.c \
+ *     vm/bytecode.c vm/verify.c vm/disasm.c vm/opcodes.c vm/arena.c vm/date.c vm/report.c \
  *     vm/program.c -o build/mkseeds && build/mkseeds fuzz/corpus/bytecode
  *
  * The files have no .bc suffix: .gitignore ignores *.bc.

@@ -324,10 +324,7 @@ static void sample_everything(SvmProgram *p) {
   /* A memoised value: computed once, then read back. */
   uint32_t m = pb_emit(p, OP_MEMO, 5, 6, 0);
   pb_emit(p, OP_PUSH_TRUE);
-  pb_emit(p, OP_STORE, 6);
-  pb_emit(p, OP_PUSH_TODAY);
-  pb_emit(p, OP_STORE, 5);
-  pb_emit(p, OP_LOAD, 6);
+  pb_emit(p, OP_MEMO_SAVE, 5, 6);
   pb_patch(p, m, 2, pb_pc(p));
   pb_emit(p, OP_POP);
   pb_line(p, "sample.spec", 20, 3);

@@ -739,7 +739,7 @@ Test(disasm, gives_each_module_and_rule_a_header) {
   assert_has(t, "\nmodule express_uc \"Express Unified Communications\"\n"
                 "  ; source \"test source\", revision 2008-01-15\n");
   assert_has(t, "\nrule express_uc.everything \"Every Opcode\"\n"
-                "  ; code 0..374, 8 locals, max stack 3\n");
+                "  ; code 0..370, 8 locals, max stack 3\n");
   assert_has(t, "\nrule premier_integrator.terms \"Tiny\"\n");
   assert_has(t, "\nmodule empty \"A module without rules\"\n");
   free(t);

@@ -987,6 +987,14 @@ Test(verify, counts_memo_as_pushing_only_where_it_jumps) {
   expect_reject(p, "reached with stack depth");
 }
 
+Test(verify, wants_a_value_under_memo_save) {
+  /* MEMO_SAVE keeps the top value: on an empty stack it would read below it. */
+  SvmProgram *p = dated_rule(2);
+  pb_emit(p, OP_MEMO_SAVE, 0, 1);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 0: MEMO_SAVE pops 1 values, but the stack holds 0");
+}
+
 Test(verify, accepts_load_field_of_a_kind_and_field_in_range) {
   SvmProgram *p = dated_rule(1);
   pb_emit(p, OP_LOAD_FIELD, 0, 0, 2);

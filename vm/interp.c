@@ -610,6 +610,10 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       PUSH(r2);
       NEXT;
     }
+    CASE(MEMO_SAVE):
+      locals[ins[2]] = TOP;
+      locals[ins[1]] = mk_date(vm->today);
+      NEXT;
     CASE(COUNT_UP): {
       SvmValue *acc = &locals[ins[1]];
       NEED(acc->tag == SVM_T_INT, "COUNT_UP wants an integer");

@@ -173,7 +173,7 @@ int svm_op_pops(const SvmIns *ins) {
     return 0;
   case OP_POP: case OP_STORE: case OP_NOT: case OP_NEG: case OP_JUMP_IF_FALSE:
   case OP_JUMP_IF_TRUE: case OP_FIELD: case OP_SEQ_ADD: case OP_ENTER_DATE: case OP_REASON:
-  case OP_NOTICE: case OP_GRACE:
+  case OP_NOTICE: case OP_GRACE: case OP_MEMO_SAVE:
     return 1;
   case OP_LOAD_FIELD: case OP_JUMP_FC: case OP_JUMP_FT: case OP_JUMP_FL: case OP_JUMP_FF:
   case OP_MEMO: case OP_NEXT_FACT_IF: case OP_NEXT_BY_IF:
