@@ -836,6 +836,31 @@ static void gen_call(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   G->nlocals = mark;
 }
 
+/* The integer n always is, worked out at compile time: literals, integer
+ * constants, parameters bound to them, and min / max of such (what the VM
+ * would compute, which cannot fail).  Bounded by depth: n is a tree. */
+static bool const_int(SpcNode *n, int64_t *out, int depth) {
+  if (depth > 32) return false;
+  switch (n->kind) {
+  case N_INT: *out = n->i; return true;
+  case N_NAME: {
+    SpcSym *s = n->sym;
+    if (!s) return false;
+    if (s->kind == SYM_CONST) return s->decl->a->kind == N_INT && const_int(s->decl->a, out, depth + 1);
+    if (s->kind == SYM_PARAM && s->bound) return const_int(s->bound, out, depth + 1);
+    return false;
+  }
+  case N_CALL: {
+    int64_t a, b;
+    if (n->sym || n->list.n != 2 || (strcmp(n->s, "min") && strcmp(n->s, "max"))) return false;
+    if (!const_int(n->list.v[0], &a, depth + 1) || !const_int(n->list.v[1], &b, depth + 1)) return false;
+    *out = !strcmp(n->s, "min") ? (a <= b ? a : b) : (a >= b ? a : b);
+    return true;
+  }
+  default: return false;
+  }
+}
+
 static void gen_builtin(Gen *G, SpcNode *n) {
   static const struct { const char *name; int bi; } tab[] = {
     {"year", BI_YEAR}, {"month", BI_MONTH}, {"day", BI_DAY}, {"date", BI_DATE},
@@ -843,6 +868,17 @@ static void gen_builtin(Gen *G, SpcNode *n) {
   };
   if (!strcmp(n->s, "since")) {
     gen_since(G, n, n->list.v[0]);
+    return;
+  }
+  int64_t k;
+  if (const_int(n, &k, 0)) {
+    /* min(am_limit, min(se_limit, fe_limit)) is 2, whatever the partner. */
+    if (k >= INT32_MIN && k <= INT32_MAX) {
+      op(G, OP_PUSH_INT);
+      u32(G, (uint32_t)(int32_t)k);
+    } else {
+      op_c(G, v_int(k));
+    }
     return;
   }
   for (int i = 0; i < n->list.n; i++) gen_expr(G, n->list.v[i]);

@@ -444,6 +444,23 @@ Test(codegen, binds_literal_arguments_without_a_local) {
   comp_free(&c);
 }
 
+Test(codegen, works_out_min_and_max_of_constants_when_compiling) {
+  Comp c;
+  compile(&c, "fold.spec",
+          "module fold\nconst a = 4\nconst b = 2\nconst big = 5000000000\n"
+          "def lim(x: integer) = min(a, min(x, 3))\n"
+          "rule r \"t\"\n  require lim(b) = 2 and max(big, 1) > a and min(1, 2 + 3) = 1\n");
+  char *l = disasm(loaded(&c));
+  cr_assert_not_null(strstr(l, "PUSH_INT      2 "), "%s", l);
+  cr_assert_not_null(strstr(l, "PUSH_CONST    5000000000"), "%s", l);
+  /* 2 + 3 is not folded (only min and max of constants are): one BUILTIN left. */
+  char *first = strstr(l, "BUILTIN       min");
+  cr_assert_not_null(first, "%s", l);
+  cr_assert_null(strstr(first + 1, "BUILTIN       m"), "%s", l);
+  free(l);
+  comp_free(&c);
+}
+
 Test(codegen, does_not_test_again_a_join_the_index_answers) {
   /* c.holder = p is what NEXT_BY visits: no comparison of the two follows. */
   Comp c;
