@@ -1942,10 +1942,13 @@ oom:
  *
  * The thread that reads the file only cuts it into chunks of whole partner
  * blocks (svm_facts_chunk): it looks for a line that starts with `partner`
- * in column 1 once a chunk holds `want` bytes, and counts the chunk's lines
- * so that the next one knows its first line number.  Each worker lexes,
- * validates and evaluates its chunks with a reader of its own
- * (svm_facts_open_chunks, svm_facts_rebind), in place in the chunk's bytes.
+ * in column 1 once a chunk holds `want` bytes.  From a stream it reads every
+ * byte and counts the chunk's lines so that the next one knows its first
+ * line number; a regular file it reads only where it looks for the cut, and
+ * the worker reads the chunk and counts its lines (chunk_by_offset,
+ * svm_facts_chunk_load).  Each worker lexes, validates and evaluates its
+ * chunks with a reader of its own (svm_facts_open_chunks, svm_facts_rebind),
+ * in place in the chunk's bytes.
  * A cut is made only where a partner line certainly starts; partner lines
  * indented or otherwise unusual are just not cut at, and the block before
  * them carries on into them exactly as a single reader would read it.

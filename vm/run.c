@@ -105,15 +105,19 @@ static bool copy_out(FILE *from, FILE *to) {
  *
  * Partner blocks are independent, so the work shards by partner.  The main
  * thread only cuts each file into chunks of whole partner blocks (about
- * CHUNK_WANT bytes, svm_facts_chunk: a newline count and a look at each line
- * start after the first CHUNK_WANT bytes); N workers lex, validate and
- * evaluate whole chunks, each with its own reader and arena, and render each
- * partner's report into the chunk's buffer.  The main thread then takes the
- * chunks back in input order and does what one thread would have done:
- * reports each block's errors (with the duplicate-id check, which needs the
- * run's id set, in its place), stops evaluating at the first error, and
- * writes the reports.  So the output and the errors are byte for byte those
- * of --jobs 1.  At most RING chunks are in flight, so memory does not grow
+ * CHUNK_WANT bytes, svm_facts_chunk: a look at each line start after the
+ * first CHUNK_WANT bytes); N workers lex, validate and evaluate whole chunks,
+ * each with its own reader and arena, and render each partner's report into
+ * the chunk's buffer.  A chunk of a regular file comes as an offset and a
+ * length: its worker reads it (the bytes land in its own cache, and the
+ * cutting thread neither reads nor copies them) and counts its lines, and
+ * the chunk's first line number is the sum of the counts before it
+ * (settle_lines), which the worker waits for before it starts.  The main
+ * thread then takes the chunks back in input order and does what one thread
+ * would have done: reports each block's errors (with the duplicate-id check,
+ * which needs the run's id set, in its place), stops evaluating at the first
+ * error, and writes the reports.  So the output and the errors are byte for
+ * byte those of --jobs 1.  At most RING chunks are in flight, so memory does not grow
  * with the file.
  */
 enum { CHUNK_WANT = 256 << 10 };  /* the default chunk: about a hundred partners */
