@@ -2098,16 +2098,18 @@ static int chunk_by_offset(SvmFactReader *R, size_t want, size_t max, SvmChunk *
     size_t n = (size_t)got;
     bool eof = n < win;
     if (n == 0) {
-      /* Past the end: the file ends between start and at. */
-      struct stat sb;
-      if (fstat(R->fd, &sb) != 0) {
-        R->read_errno = errno;
-        set_fatal_io(R, d);
-        return -2;
+      /* Past the end: the file ends between start and at.  Where is read
+       * off, not taken from st_size, which some files (/proc) leave 0. */
+      for (cut = start;; cut += (size_t)got) {
+        got = pread_full(R->fd, w, WIN_NEXT, cut);
+        if (got < 0) {
+          R->read_errno = errno;
+          set_fatal_io(R, d);
+          return -2;
+        }
+        if ((size_t)got < WIN_NEXT) break;
       }
-      uint64_t size = sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
-      cut = size < at ? size : at;
-      if (cut < start) cut = start;
+      cut += (size_t)got;
       R->cut_eof = true;
       break;
     }
