@@ -149,16 +149,6 @@ int svm_idset_add_hash(SvmIdSet *s, uint64_t h) {
   return 1;
 }
 
-void svm_idset_prefetch(const SvmIdSet *s, uint64_t h) {
-  if (!h) h = 1;
-  const IdPart *p = &s->part[h >> 56];
-#if defined(__GNUC__)
-  if (p->cap) __builtin_prefetch(&p->slot[idpart_home(h, p->cap)]);
-#else
-  (void)p;
-#endif
-}
-
 int svm_idset_add(SvmIdSet *s, const char *id, size_t len) { return svm_idset_add_hash(s, svm_idset_hash(id, len)); }
 
 /* ---- reader state ---------------------------------------------------------- */
@@ -315,14 +305,6 @@ struct SvmFactReader {
   bool chunk;
   bool stream;          /* the input is a pipe, socket or terminal, not a regular file */
   bool cutting;         /* svm_facts_chunk has taken over the file */
-  /* A regular file this reader opened is cut by offsets (chunk_by_offset):
-   * rd_off is the file offset read() has reached, so buf[i] lies at
-   * rd_off - len + i; cut_off is where the next chunk starts, cut_eof says
-   * the last one ended at the end of the file.  After a block too large to
-   * cut, the file is read here again from back_off until the pending partner
-   * line lies at back_end or later (back). */
-  bool offsets, cut_eof, back;
-  uint64_t rd_off, cut_off, back_off, back_end;
   /* Without an id set, the id of the last partner line, for the caller's
    * duplicate check (svm_facts_partner_id). */
   bool id_valid;
@@ -531,7 +513,6 @@ static int fill(SvmFactReader *R) {
     ssize_t n = read(R->fd, R->buf + R->len, room);
     if (n > 0) {
       R->len += (size_t)n;
-      R->rd_off += (uint64_t)n;
       return 1;
     }
     if (n == 0) {
@@ -1737,15 +1718,6 @@ SvmFactReader *svm_facts_open(const SvmProgram *prog, const char *path, SvmIdSet
   }
   struct stat sb;
   R->stream = fstat(R->fd, &sb) != 0 || !S_ISREG(sb.st_mode);
-  /* Only a file of its own: standard input may be shared with another
-   * reader ("-" twice), whose reads move the offset under this one's. */
-  if (!R->stream && R->own_fd) {
-    off_t at = lseek(R->fd, 0, SEEK_CUR);
-    if (at >= 0) {
-      R->offsets = true;
-      R->rd_off = (uint64_t)at;
-    }
-  }
 
   /* A byte-order mark is skipped before the first line, so columns do not
    * count it. */
@@ -1942,13 +1914,10 @@ oom:
  *
  * The thread that reads the file only cuts it into chunks of whole partner
  * blocks (svm_facts_chunk): it looks for a line that starts with `partner`
- * in column 1 once a chunk holds `want` bytes.  From a stream it reads every
- * byte and counts the chunk's lines so that the next one knows its first
- * line number; a regular file it reads only where it looks for the cut, and
- * the worker reads the chunk and counts its lines (chunk_by_offset,
- * svm_facts_chunk_load).  Each worker lexes, validates and evaluates its
- * chunks with a reader of its own (svm_facts_open_chunks, svm_facts_rebind),
- * in place in the chunk's bytes.
+ * in column 1 once a chunk holds `want` bytes, and counts the chunk's lines
+ * so that the next one knows its first line number.  Each worker lexes,
+ * validates and evaluates its chunks with a reader of its own
+ * (svm_facts_open_chunks, svm_facts_rebind), in place in the chunk's bytes.
  * A cut is made only where a partner line certainly starts; partner lines
  * indented or otherwise unusual are just not cut at, and the block before
  * them carries on into them exactly as a single reader would read it.
@@ -1961,30 +1930,18 @@ static uint64_t count_nl(const unsigned char *p, size_t n) {
   uint64_t c = 0;
   size_t i = 0;
 #if defined(__SSE2__)
-  /* With SSE2, 64 bytes a step into four accumulators (one would chain
-   * every step on the one before): each newline adds 1 to its byte lane
+  /* With SSE2, 16 bytes a step: each newline adds 1 to its byte lane of acc
    * (cmpeq gives -1), and the lanes are summed every 255 steps, before any
-   * can overflow.  Then 16 bytes a step. */
+   * can overflow. */
   const __m128i vnl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
-#define NL16(at) _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + (at))), vnl)
   while (i + 16 <= n) {
-    __m128i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-    int k = 0;
-    for (; k < 255 && i + 64 <= n; k++, i += 64) {
-      a0 = _mm_sub_epi8(a0, NL16(i));
-      a1 = _mm_sub_epi8(a1, NL16(i + 16));
-      a2 = _mm_sub_epi8(a2, NL16(i + 32));
-      a3 = _mm_sub_epi8(a3, NL16(i + 48));
-    }
-    if (k + 3 <= 255)  /* fewer than 64 bytes left: at most three more steps into a0 */
-      for (; i + 16 <= n; i += 16) a0 = _mm_sub_epi8(a0, NL16(i));
-    __m128i s = _mm_add_epi64(_mm_add_epi64(_mm_sad_epu8(a0, zero), _mm_sad_epu8(a1, zero)),
-                              _mm_add_epi64(_mm_sad_epu8(a2, zero), _mm_sad_epu8(a3, zero)));
+    __m128i acc = zero;
+    for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16)
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), vnl));
     uint64_t sum[2];
-    _mm_storeu_si128((__m128i *)(void *)sum, s);
+    _mm_storeu_si128((__m128i *)(void *)sum, _mm_sad_epu8(acc, zero));
     c += sum[0] + sum[1];
   }
-#undef NL16
 #endif
   for (; i + 8 <= n; i += 8) {
     uint64_t x;
@@ -2028,141 +1985,17 @@ static int partner_line_at(const unsigned char *s, size_t n, bool eof) {
   return len <= FACTS_MAX_LINE;
 }
 
-/* The file offset of the pending partner line (a reader with offsets). */
-static uint64_t pending_off(const SvmFactReader *R) {
-  return R->rd_off - R->len + (uint64_t)(R->line - R->buf);
-}
-
-/* pread until n bytes or the end of the file: the bytes read, or -1. */
-static ssize_t pread_full(int fd, unsigned char *buf, size_t n, uint64_t off) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
-    if (r > 0) got += (size_t)r;
-    else if (r == 0) break;
-    else if (errno != EINTR) return -1;
-  }
-  return (ssize_t)got;
-}
-
-/* svm_facts_chunk on a regular file: the chunk is given by its offset and
- * length, and the worker reads its bytes itself (svm_facts_chunk_load), so
- * the cutting thread reads only a small window where each cut is looked
- * for, counts no lines (the workers count them; run.c numbers the chunks in
- * order) and copies nothing.  The cuts are the same as a reading cutter's:
- * the first line start at or past `want` bytes that partner_line_at accepts.
- * The reader's own buffer holds the windows. */
-static int chunk_by_offset(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmDiag *d) {
-  /* A small window first: a cut is usually a block's length away. */
-  enum {
-    WIN_FIRST = FACTS_READ_CHUNK < 4096 ? FACTS_READ_CHUNK : 4096,
-    WIN_NEXT = FACTS_READ_CHUNK < (64 << 10) ? FACTS_READ_CHUNK : (64 << 10),
-    WIN_LINE = FACTS_MAX_LINE + 4   /* a newline, then a whole line, its CRLF and one more byte */
-  };
-  _Static_assert((long)WIN_LINE <= (long)FACTS_BUF_SIZE && (long)WIN_NEXT <= (long)FACTS_BUF_SIZE,
-                 "windows fit in the buffer");
-  uint64_t start;
-  c->first_line = 0;  /* numbered by run.c from the chunks before */
-  if (!R->cutting) {
-    if (!R->pending || R->chunk) return 0;
-    R->pending = false;
-    R->cutting = true;
-    R->back = false;
-    R->cut_eof = false;
-    start = pending_off(R);
-    c->first_line = R->lineno;
-    R->pos = R->len = 0;  /* buf holds windows from now on */
-    R->scanned = 0;
-  } else {
-    if (R->cut_eof) return 0;
-    start = R->cut_off;
-  }
-  unsigned char *w = R->buf;
-  uint64_t at = start + want - 1, cut = 0;  /* a cut follows a newline at `at` or later */
-  size_t win = WIN_FIRST;
-  for (;;) {
-    if (at - start > want && at - start - want > max) {
-      /* A block this large is not held whole: the caller reads it with this
-       * reader (svm_facts_read_back), then chunks are cut again. */
-      R->cutting = false;
-      R->back_off = start;
-      R->back_end = at;
-      return 2;
-    }
-    ssize_t got = pread_full(R->fd, w, win, at);
-    if (got < 0) {
-      R->read_errno = errno;
-      set_fatal_io(R, d);
-      return -2;
-    }
-    size_t n = (size_t)got;
-    bool eof = n < win;
-    if (n == 0) {
-      /* Past the end: the file ends between start and at.  Where is read
-       * off, not taken from st_size, which some files (/proc) leave 0. */
-      for (cut = start;; cut += (size_t)got) {
-        got = pread_full(R->fd, w, WIN_NEXT, cut);
-        if (got < 0) {
-          R->read_errno = errno;
-          set_fatal_io(R, d);
-          return -2;
-        }
-        if ((size_t)got < WIN_NEXT) break;
-      }
-      cut += (size_t)got;
-      R->cut_eof = true;
-      break;
-    }
-    size_t i = 0;
-    int pl = 0;
-    const unsigned char *q;
-    while (i < n && (q = memchr(w + i, '\n', n - i)) != NULL) {
-      size_t s = (size_t)(q - w) + 1;
-      pl = partner_line_at(w + s, n - s, eof);
-      if (pl > 0) cut = at + s;
-      if (pl != 0) {
-        i = (size_t)(q - w);
-        break;
-      }
-      i = s;
-    }
-    if (cut) break;
-    if (pl < 0) {
-      /* Read again from this newline, with room for the whole line. */
-      at += i;
-      win = WIN_LINE;
-      continue;
-    }
-    if (eof) {
-      cut = at + n;
-      R->cut_eof = true;
-      break;
-    }
-    at += n;
-    win = WIN_NEXT;
-  }
-  if (cut <= start) return 0;  /* nothing was left */
-  R->cut_off = cut;
-  c->off = start;
-  c->len = (size_t)(cut - start);
-  c->unread = true;
-  return 1;
-}
-
 int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmDiag *d) {
   /* Reads of 64 KiB: a chunk then ends at most that far after `want`
    * (fuzzing: the tiny FACTS_READ_CHUNK, so short inputs read more). */
   enum { READ = FACTS_READ_CHUNK < (64 << 10) ? FACTS_READ_CHUNK : (64 << 10) };
   c->len = 0;
-  c->lines = 0;
   c->waiting = false;
-  c->unread = false;
   if (R->fatal) {
     if (d) *d = R->fatal_diag;
     return -2;
   }
   if (want == 0) want = 1;
-  if (R->offsets) return chunk_by_offset(R, want, max, c, d);
   size_t carry = 0, linelen = 0;
   if (!R->cutting) {
     if (!R->pending || R->chunk) return 0;
@@ -2236,9 +2069,12 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
         R->pos = R->len = 0;
         R->scanned = 0;
         R->cutting = false;
-        uint64_t first = c->first_line;
+        R->lineno = c->first_line - 1;
         memset(c, 0, sizeof *c);
-        c->first_line = first;  /* svm_facts_read_back starts there */
+        if (read_header(R) < 0) {
+          set_fatal_io(R, d);
+          return -2;
+        }
         return 2;
       }
       size_t ncap = cap + cap / 2;
@@ -2291,8 +2127,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   R->len = rest;
   c->len = cut;
   /* The chunk's lines: up to and including the one the cut follows. */
-  c->lines = count_nl(data, cut);
-  R->lineno = c->first_line + c->lines - 1;
+  R->lineno = c->first_line + count_nl(data, cut) - 1;
   if (cut > 0 && data[cut - 1] != '\n') R->lineno++;
   return 1;
 nomem:
@@ -2335,59 +2170,6 @@ bool svm_facts_partner_id(const SvmFactReader *R, uint64_t *hash, int *col, unsi
   return true;
 }
 
-bool svm_facts_reading_back(const SvmFactReader *R) {
-  if (R->fatal) return false;
-  if (R->offsets) return R->back && R->pending && pending_off(R) < R->back_end;
-  return R->pre != NULL;
-}
-
-int svm_facts_read_back(SvmFactReader *R, uint64_t first_line, SvmDiag *d) {
-  if (R->offsets) {
-    if (lseek(R->fd, (off_t)R->back_off, SEEK_SET) < 0) {
-      R->read_errno = errno;
-      set_fatal_io(R, d);
-      return -2;
-    }
-    R->rd_off = R->back_off;
-    R->pos = R->len = 0;
-    R->scanned = 0;
-    R->eof = false;
-    R->back = true;
-  }
-  R->lineno = first_line - 1;
-  if (read_header(R) < 0) {  /* stops at once: a partner line starts the text */
-    set_fatal_io(R, d);
-    return -2;
-  }
-  return 0;
-}
-
-int svm_facts_chunk_load(const SvmFactReader *R, SvmChunk *c, SvmDiag *d) {
-  if (!c->unread) return 1;
-  if (c->cap < c->len || !c->data) {
-    unsigned char *nd = realloc(c->data, c->len + 1 + FACTS_PAD);  /* + the sentinel byte of the last line */
-    if (!nd) {
-      svm_diag_set(d, R->path, 0, 0, "out of memory reading %s", R->path);
-      return -2;
-    }
-    c->data = nd;
-    c->cap = c->len;
-  }
-  size_t got = 0;
-  while (got < c->len) {
-    ssize_t n = pread(R->fd, c->data + got, c->len - got, (off_t)(c->off + got));
-    if (n > 0) got += (size_t)n;
-    else if (n == 0) break;  /* the file shrank: read what there is */
-    else if (errno != EINTR) {
-      svm_diag_set(d, R->path, 0, 0, "cannot read %s: %s", R->path, strerror(errno));
-      return -2;
-    }
-  }
-  c->len = got;
-  memset(c->data + got, 0, 1 + FACTS_PAD);  /* what the scanner may read past the last sentinel */
-  c->lines = count_nl(c->data, got);
-  c->unread = false;
-  return 1;
-}
+bool svm_facts_reading_back(const SvmFactReader *R) { return R->pre != NULL && !R->fatal; }
 
 bool svm_facts_is_stream(const SvmFactReader *R) { return R->stream; }

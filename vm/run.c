@@ -105,19 +105,15 @@ static bool copy_out(FILE *from, FILE *to) {
  *
  * Partner blocks are independent, so the work shards by partner.  The main
  * thread only cuts each file into chunks of whole partner blocks (about
- * CHUNK_WANT bytes, svm_facts_chunk: a look at each line start after the
- * first CHUNK_WANT bytes); N workers lex, validate and evaluate whole chunks,
- * each with its own reader and arena, and render each partner's report into
- * the chunk's buffer.  A chunk of a regular file comes as an offset and a
- * length: its worker reads it (the bytes land in its own cache, and the
- * cutting thread neither reads nor copies them) and counts its lines, and
- * the chunk's first line number is the sum of the counts before it
- * (settle_lines), which the worker waits for before it starts.  The main
- * thread then takes the chunks back in input order and does what one thread
- * would have done: reports each block's errors (with the duplicate-id check,
- * which needs the run's id set, in its place), stops evaluating at the first
- * error, and writes the reports.  So the output and the errors are byte for
- * byte those of --jobs 1.  At most RING chunks are in flight, so memory does not grow
+ * CHUNK_WANT bytes, svm_facts_chunk: a newline count and a look at each line
+ * start after the first CHUNK_WANT bytes); N workers lex, validate and
+ * evaluate whole chunks, each with its own reader and arena, and render each
+ * partner's report into the chunk's buffer.  The main thread then takes the
+ * chunks back in input order and does what one thread would have done:
+ * reports each block's errors (with the duplicate-id check, which needs the
+ * run's id set, in its place), stops evaluating at the first error, and
+ * writes the reports.  So the output and the errors are byte for byte those
+ * of --jobs 1.  At most RING chunks are in flight, so memory does not grow
  * with the file.
  */
 enum { CHUNK_WANT = 256 << 10 };  /* the default chunk: about a hundred partners */
@@ -151,7 +147,6 @@ typedef struct {
   ChunkErr *err;
   size_t nerr, errcap;
   bool oom;              /* a record or message could not be kept */
-  bool counted;          /* chunk.lines is known (the worker read the chunk) */
   bool done;
   FILE *mem;             /* open_memstream over buf: the reports */
   char *buf;
@@ -168,28 +163,10 @@ typedef struct Pool {
   Job *ring;
   unsigned ring_n;
   unsigned long queued, taken;   /* jobs handed out so far; taken by workers */
-  /* Chunks of a regular file come unread and unnumbered: each worker reads
-   * its chunk and counts its lines, and the jobs before `settled` have
-   * their first line; next_line follows the last of them. */
-  unsigned long settled;
-  uint64_t next_line;
   bool quit;
   pthread_mutex_t mu;
-  pthread_cond_t work, finished, lines;
+  pthread_cond_t work, finished;
 } Pool;
-
-/* Numbers the counted chunks in queue order (mu held). */
-static void settle_lines(Pool *pool) {
-  unsigned long was = pool->settled;
-  while (pool->settled < pool->queued) {
-    Job *s = &pool->ring[pool->settled % pool->ring_n];
-    if (!s->counted) break;
-    if (s->chunk.first_line == 0) s->chunk.first_line = pool->next_line;
-    pool->next_line = s->chunk.first_line + s->chunk.lines;
-    pool->settled++;
-  }
-  if (pool->settled != was) pthread_cond_broadcast(&pool->lines);
-}
 
 static void chunk_error(void *ctx, const char *file, int line, int col, const char *msg) {
   Job *j = ctx;
@@ -241,25 +218,16 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
       j->rec = nr;
       j->reccap = ncap;
     }
-    /* Field by field, and the id by a byte loop: ids are short, and the
-     * string instructions a memset of the record and a memcpy of the id
-     * compile to cost more than the rest of the record (a partner each). */
     Rec *rc = &j->rec[j->nrec++];
+    memset(rc, 0, sizeof *rc);
     rc->r = r;
     rc->line = pa.line;
-    rc->evaluated = rc->not_met = false;
-    rc->off = rc->len = 0;
-    rc->diag = NULL;
-    rc->id_hash = 0;
-    rc->id_col = 0;
-    rc->errs_before = 0;
-    rc->shown[0] = '\0';
     const char *shown = NULL;
     rc->has_id = svm_facts_partner_id(R, &rc->id_hash, &rc->id_col, &rc->errs_before, &shown);
     if (rc->has_id) {
-      size_t n = 0;
-      for (; n < sizeof rc->shown - 1 && shown[n]; n++)  /* a shown id is at most 64 bytes */
-        rc->shown[n] = shown[n];
+      size_t n = strlen(shown);
+      if (n >= sizeof rc->shown) n = sizeof rc->shown - 1;  /* cannot happen: a shown id is at most 64 bytes */
+      memcpy(rc->shown, shown, n);
       rc->shown[n] = '\0';
     }
     rc->errs_end = (unsigned)j->nerr;
@@ -293,24 +261,6 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
   if (fflush(j->mem) != 0) j->oom = true;
 }
 
-/* A chunk that could not be read: one record that stops the run there, as
- * a failed read of one thread would. */
-static void load_failed(Job *j, const SvmDiag *d) {
-  if (j->reccap == 0) {
-    Rec *nr = malloc(64 * sizeof *nr);
-    if (!nr) {
-      j->oom = true;
-      return;
-    }
-    j->rec = nr;
-    j->reccap = 64;
-  }
-  j->nrec = 1;
-  memset(j->rec, 0, sizeof *j->rec);
-  j->rec->r = -2;
-  j->rec->diag = diag_copy(d, j);
-}
-
 /* Workers and jobs sit in arrays but are written by different threads:
  * each starts on a cache line of its own (aligned_alloc), or the threads
  * would fight over shared lines (the arena's counters are written at every
@@ -335,30 +285,16 @@ static void *worker(void *arg) {
   for (;;) {
     while (!pool->quit && pool->taken == pool->queued) pthread_cond_wait(&pool->work, &pool->mu);
     if (pool->quit) break;
-    unsigned long seq = pool->taken++;
-    Job *j = &pool->ring[seq % pool->ring_n];
-    pthread_mutex_unlock(&pool->mu);
-    /* Read the chunk and count its lines, then wait for the chunks before
-     * it to be counted too: its first line number is the sum.  Each worker
-     * counts before it waits, so the wait ends. */
-    SvmDiag d;
-    bool loaded = svm_facts_chunk_load(pool->files[j->file], &j->chunk, &d) > 0;
-    pthread_mutex_lock(&pool->mu);
-    j->counted = true;
-    settle_lines(pool);
-    while (pool->settled <= seq) pthread_cond_wait(&pool->lines, &pool->mu);
+    Job *j = &pool->ring[pool->taken++ % pool->ring_n];
     pthread_mutex_unlock(&pool->mu);
     SvmFactReader **R = &w->readers[j->file];
-    if (!loaded) {
-      load_failed(j, &d);
-    } else {
-      if (!*R) {
-        SvmStatus st;
-        *R = svm_facts_open_chunks(pool->prog, svm_facts_path(pool->files[j->file]), &st, &d);
-      }
-      if (*R) run_job(pool, j, *R, &w->arena);
-      else j->oom = true;
+    if (!*R) {
+      SvmStatus st;
+      SvmDiag d;
+      *R = svm_facts_open_chunks(pool->prog, svm_facts_path(pool->files[j->file]), &st, &d);
     }
+    if (*R) run_job(pool, j, *R, &w->arena);
+    else j->oom = true;
     pthread_mutex_lock(&pool->mu);
     j->done = true;
     pthread_cond_broadcast(&pool->finished);
@@ -372,7 +308,7 @@ static void job_clear(Job *j) {
   for (size_t i = 0; i < j->nrec; i++) free(j->rec[i].diag);
   j->nerr = j->nrec = 0;
   j->chunk.len = 0;  /* the buffer stays for the next chunk */
-  j->oom = j->done = j->counted = false;
+  j->oom = j->done = false;
 }
 
 typedef struct {
@@ -399,10 +335,6 @@ static int merge_job(Merge *m, const char *path, Job *j) {
     fprintf(m->err, "specvm: out of memory\n");
     return 2;
   }
-  /* The ids' slots are far apart in a large set: load them all first, so
-   * that the misses overlap instead of coming one an id. */
-  for (size_t i = 0; i < j->nrec; i++)
-    if (j->rec[i].has_id) svm_idset_prefetch(m->seen, j->rec[i].id_hash);
   size_t e = 0;
   for (size_t i = 0; i < j->nrec; i++) {
     Rec *rc = &j->rec[i];
@@ -527,7 +459,6 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
   pthread_mutex_init(&pool.mu, NULL);
   pthread_cond_init(&pool.work, NULL);
   pthread_cond_init(&pool.finished, NULL);
-  pthread_cond_init(&pool.lines, NULL);
   pool.ring = calloc_lines(pool.ring_n, sizeof *pool.ring);
   Worker *ws = calloc_lines((size_t)jobs, sizeof *ws);
   pthread_t *th = calloc((size_t)jobs, sizeof *th);
@@ -575,13 +506,6 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
             status = mr;
             goto done;
           }
-        }
-        /* Every chunk before is numbered now. */
-        uint64_t line = j->chunk.first_line ? j->chunk.first_line : pool.next_line;
-        if (svm_facts_read_back(readers[file], line, &cut_diag) < 0) {
-          cut_failed = true;
-          more = false;
-          break;
         }
         do {
           int sr = sequential_block(&m, prog, as_of, lim, readers[file], &seq);
@@ -655,7 +579,6 @@ done:
   pthread_mutex_destroy(&pool.mu);
   pthread_cond_destroy(&pool.work);
   pthread_cond_destroy(&pool.finished);
-  pthread_cond_destroy(&pool.lines);
   return status;
 }
 

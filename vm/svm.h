@@ -100,25 +100,14 @@ void svm_facts_close(SvmFactReader *r);
 typedef struct {
   unsigned char *data;   /* malloc'd: len bytes of text and a spare byte (the caller frees it) */
   size_t len, cap;       /* start with data NULL, cap 0; the buffer is reused and grown */
-  uint64_t first_line;   /* of data[0] in the file; 0: the line after the previous chunk's last */
-  uint64_t lines;        /* newlines in data[0, len), once the bytes are read */
-  uint64_t off;          /* unread: the text is the file's bytes [off, off + len) */
-  bool unread;           /* data does not hold the text yet: svm_facts_chunk_load reads it */
+  uint64_t first_line;   /* of data[0] in the file */
   bool waiting;          /* cut early: the input (a stream) had no more bytes ready */
 } SvmChunk;
 /* 1 a chunk, 0 end of file, -2 I/O error or out of memory (d says which),
- * 2 no chunk: a partner block has more than max bytes of text; the caller
- * then calls svm_facts_read_back with the number of the line the chunk
- * would have started at (first_line, or the line after the previous chunk)
- * and reads the blocks with svm_facts_next while svm_facts_reading_back
- * says so (after which chunks can be taken again).  A chunk of a regular
- * file comes unread, first_line 0 but for the first: any thread may read it
- * with svm_facts_chunk_load (r the reader that cut it). */
+ * 2 no chunk: a partner block has more than max bytes of text, and the
+ * caller reads the blocks with svm_facts_next while svm_facts_reading_back
+ * says so (after which chunks can be taken again). */
 int svm_facts_chunk(SvmFactReader *r, size_t want, size_t max, SvmChunk *c, SvmDiag *d);
-/* 1, or -2 with d set (I/O error, out of memory).  Sets c->lines. */
-int svm_facts_chunk_load(const SvmFactReader *r, SvmChunk *c, SvmDiag *d);
-/* 0, or -2 with d set. */
-int svm_facts_read_back(SvmFactReader *r, uint64_t first_line, SvmDiag *d);
 bool svm_facts_reading_back(const SvmFactReader *r);
 /* The file is a stream (pipe, socket, terminal): reports are then flushed
  * as soon as each partner is known. */
@@ -136,8 +125,6 @@ bool svm_facts_partner_id(const SvmFactReader *r, uint64_t *hash, int *col, unsi
 /* The hash svm_idset_add keeps; adding by hash. */
 uint64_t svm_idset_hash(const char *id, size_t len);
 int svm_idset_add_hash(SvmIdSet *s, uint64_t h);
-/* A hint that h will be added soon: its slot is loaded into the cache. */
-void svm_idset_prefetch(const SvmIdSet *s, uint64_t h);
 
 /* ---- a whole run (vm/run.c) ------------------------------------------------- */
 
