@@ -481,24 +481,35 @@ static void gen_quant(Gen *G, SpcNode *n) {
     break;
   }
   case N_COUNT: case N_SUM: {
-    int acc = local_new(G);
+    /* sum() keeps its total in two locals, the low 64 bits and the carries
+     * (SUM_ADD, SUM_END): exact, and held at the limit only past it. */
+    int acc = local_new(G), carry = n->kind == N_SUM ? local_new(G) : 0;
     G->cur = n->loc;
     op(G, OP_PUSH_INT);
     u32(G, 0);
     op_l(G, OP_STORE, acc);
+    if (n->kind == N_SUM) {
+      op(G, OP_PUSH_INT);
+      u32(G, 0);
+      op_l(G, OP_STORE, carry);
+    }
     loops_open(G, &n->list, n->a, &L);
     if (n->a) where_cont(G, n->a, &L);
     if (n->kind == N_COUNT) {
       op_l(G, OP_COUNT_UP, acc);
     } else {
-      op_l(G, OP_LOAD, acc);
       gen_expr(G, n->b);
       G->cur = n->loc;
-      op(G, OP_SUM_ADD);
-      op_l(G, OP_STORE, acc);
+      op_l(G, OP_SUM_ADD, acc);
+      byte(G, (uint8_t)carry);
     }
     loops_close(G, &L, false);
-    op_l(G, OP_LOAD, acc);
+    if (n->kind == N_COUNT) {
+      op_l(G, OP_LOAD, acc);
+    } else {
+      op_l(G, OP_SUM_END, acc);
+      byte(G, (uint8_t)carry);
+    }
     break;
   }
   case N_MIN: case N_MAX: {

@@ -235,11 +235,9 @@ static void sample_everything(SvmProgram *p) {
   pb_emit(p, OP_DIV);
   pb_emit(p, OP_PUSH_INT, 3);
   pb_emit(p, OP_MOD);
-  pb_emit(p, OP_PUSH_INT, 4);
-  pb_emit(p, OP_SUM_ADD);
-  pb_emit(p, OP_STORE, 0);
+  pb_emit(p, OP_SUM_ADD, 0, 1);
   pb_emit(p, OP_COUNT_UP, 0);
-  pb_emit(p, OP_LOAD, 0);
+  pb_emit(p, OP_SUM_END, 0, 1);
   pb_emit(p, OP_PUSH_INT, 1);
   pb_emit(p, OP_NE);
   pb_emit(p, OP_NOT);

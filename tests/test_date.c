@@ -212,6 +212,17 @@ Test(date, a_month_step_through_year_0_may_come_back) {
   cr_assert_eq(out, ymd(9999, 12, 6));
 }
 
+Test(date, adds_months_and_days_of_opposite_signs_exactly) {
+  /* Ten thousand years and a month on, then almost ten thousand back:
+   * 15000-02-01 on the way, 5001-04-02 in the end. */
+  int32_t out;
+  cr_assert(svm_date_add(ymd(5000, 1, 1), 120001, -3652000, &out));
+  cr_assert_eq(out, ymd(5001, 4, 2));
+  cr_assert(svm_date_add(ymd(5000, 1, 1), -120001, 3652000, &out));
+  cr_assert_not(svm_date_add(ymd(5000, 1, 1), 2000000000, -2000000000, &out));
+  cr_assert_eq(out, SVM_NEVER, "166 million years on, 5.5 million back: still past 9999");
+}
+
 Test(date, takes_huge_month_and_day_counts_to_the_side_they_lead) {
   int32_t out;
   cr_assert_not(svm_date_add(0, INT64_MAX, 0, &out));

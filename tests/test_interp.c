@@ -331,6 +331,18 @@ Test(interp, holds_a_sum_past_the_64_bit_range_at_the_limit) {
       "as-of 2021-10-01\npartner acme\n  sale -9223372036854775808 2021-01-01\n  sale -1 2021-01-02\n");
   expect_shown(&r, "-9223372036854775808");
   run_free(&r);
+  /* Exact on the way: past the limit and back (MAX-1 + 2 - 1 is MAX; MAX +
+   * MAX + MIN is MAX-1), whatever the order of the terms. */
+  run(&r, SHOW("{sum(s.amount for s in sale)}"),
+      "as-of 2021-10-01\npartner acme\n  sale 9223372036854775806 2021-01-01\n  sale 2 2021-01-02\n"
+      "  sale -1 2021-01-03\n");
+  expect_shown(&r, "9223372036854775807");
+  run_free(&r);
+  run(&r, SHOW("{sum(s.amount for s in sale)}"),
+      "as-of 2021-10-01\npartner acme\n  sale 9223372036854775807 2021-01-01\n  sale 9223372036854775807 2021-01-02\n"
+      "  sale -9223372036854775808 2021-01-03\n");
+  expect_shown(&r, "9223372036854775806");
+  run_free(&r);
   /* Integer + elsewhere is still checked. */
   run(&r, SCHEMA "rule add \"Add\"\n  require 9223372036854775807 + 1 > 0\n", FACTS);
   expect_failure(&r, "add", "integer overflow", 8, 31);

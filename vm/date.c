@@ -77,27 +77,42 @@ void svm_date_format(int32_t day, char buf[11]) {
 
 enum { MIN_DAY = -719162, MAX_DAY = 2932896 }; /* 0001-01-01, 9999-12-31 */
 
+/* svm_date_from_ymd in 64 bits, for the proleptic years a month step can
+ * reach (a few million either way). */
+static int64_t days_from_civil64(int64_t y, int m, int d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
 bool svm_date_add(int32_t day, int64_t months, int64_t days, int32_t *out) {
   if (day == SVM_DAWN || day == SVM_NEVER) { *out = day; return true; }
   /* Past the calendar the open bounds stand for the result: before
    * 0001-01-01 is dawn, after 9999-12-31 never. */
   if (day < MIN_DAY || day > MAX_DAY) { *out = day < MIN_DAY ? SVM_DAWN : SVM_NEVER; return false; }
-  if (months < -120000 || months > 120000 || days < -4000000 || days > 4000000) {
-    /* More than ten thousand years either way: the sign of the whole says where. */
+  const int64_t lim = (int64_t)1 << 32;  /* a duration's parts are 32-bit; past this, only tests */
+  if (months < -lim || months > lim || days < -lim || days > lim) {
     double whole = (double)months * 30.436875 + (double)days;
     *out = whole < 0 ? SVM_DAWN : SVM_NEVER;
     return false;
   }
-  /* The month step in the proleptic calendar (a year 0 or 10000 on the way
-   * is fine: only the end result must be a calendar day), then the days. */
+  /* The month step in the proleptic calendar (a year 0 or 10000, or far
+   * beyond, on the way is fine: only the end result must be a calendar day),
+   * then the days, exactly. */
   int y, m, d;
   svm_date_to_ymd(day, &y, &m, &d);
   int64_t total = (int64_t)y * 12 + (m - 1) + months;
   int64_t ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
   int nm = (int)(total - ny * 12) + 1;
+  /* At most 2^32 days (under 12 million years) come back: a month step
+   * further out than that stays out. */
+  if (ny < -12000000 || ny > 12010000) { *out = ny < 0 ? SVM_DAWN : SVM_NEVER; return false; }
   int dim = svm_days_in_month((int)ny, nm);
   if (d > dim) d = dim;
-  int64_t r = (int64_t)svm_date_from_ymd((int)ny, nm, d) + days;
+  int64_t r = days_from_civil64(ny, nm, d) + days;
   if (r < MIN_DAY || r > MAX_DAY) { *out = r < MIN_DAY ? SVM_DAWN : SVM_NEVER; return false; }
   *out = (int32_t)r;
   return true;

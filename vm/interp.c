@@ -623,10 +623,23 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     }
     CASE(SUM_ADD): {
       SvmValue b = POP();
-      NEED(TOP.tag == SVM_T_INT && b.tag == SVM_T_INT, "sum wants integers");
+      SvmValue *lo = &locals[ins[1]], *carry = &locals[ins[2]];
+      NEED(b.tag == SVM_T_INT && lo->tag == SVM_T_INT && carry->tag == SVM_T_INT, "sum wants integers");
       int64_t z;
-      if (__builtin_add_overflow(TOP.u.i, b.u.i, &z)) z = b.u.i > 0 ? INT64_MAX : INT64_MIN;
-      TOP.u.i = z;
+      /* The wrapped sum is kept, and each wrap counted: exact whatever the order. */
+      if (__builtin_add_overflow(lo->u.i, b.u.i, &z)) {
+        int64_t c;
+        if (__builtin_add_overflow(carry->u.i, b.u.i > 0 ? 1 : -1, &c))
+          return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+        carry->u.i = c;
+      }
+      lo->u.i = z;
+      NEXT;
+    }
+    CASE(SUM_END): {
+      const SvmValue *lo = &locals[ins[1]], *carry = &locals[ins[2]];
+      NEED(lo->tag == SVM_T_INT && carry->tag == SVM_T_INT, "sum wants integers");
+      PUSH(mk_int(carry->u.i == 0 ? lo->u.i : carry->u.i > 0 ? INT64_MAX : INT64_MIN));
       NEXT;
     }
     CASE(EQ): CASE(NE): CASE(LT): CASE(LE): CASE(GT): CASE(GE): {

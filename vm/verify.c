@@ -169,16 +169,16 @@ int svm_op_pops(const SvmIns *ins) {
   case OP_PUSH_TRUE: case OP_PUSH_FALSE: case OP_PUSH_INT: case OP_PUSH_CONST:
   case OP_PUSH_TODAY: case OP_LOAD: case OP_JUMP: case OP_ITER_RESET: case OP_NEXT_FACT:
   case OP_SEQ_NEW: case OP_NEXT_ELEM: case OP_DAYS: case OP_LEAVE_DATE: case OP_MET:
-  case OP_NOT_MET: case OP_NEXT_BY: case OP_DAYS_OF: case OP_COUNT_UP:
+  case OP_NOT_MET: case OP_NEXT_BY: case OP_DAYS_OF: case OP_COUNT_UP: case OP_SUM_END:
     return 0;
   case OP_POP: case OP_STORE: case OP_NOT: case OP_NEG: case OP_JUMP_IF_FALSE:
   case OP_JUMP_IF_TRUE: case OP_FIELD: case OP_SEQ_ADD: case OP_ENTER_DATE: case OP_REASON:
-  case OP_NOTICE: case OP_GRACE: case OP_MEMO_SAVE:
+  case OP_NOTICE: case OP_GRACE: case OP_MEMO_SAVE: case OP_SUM_ADD:
     return 1;
   case OP_LOAD_FIELD: case OP_JUMP_FC: case OP_JUMP_FT: case OP_JUMP_FL: case OP_JUMP_FF:
   case OP_MEMO: case OP_NEXT_FACT_IF: case OP_NEXT_BY_IF:
     return 0;
-  case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_SUM_ADD: case OP_EQ: case OP_NE:
+  case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_EQ: case OP_NE:
   case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_IN: case OP_JUMP_EQ: case OP_JUMP_NE:
   case OP_JUMP_LT: case OP_JUMP_LE: case OP_JUMP_GT: case OP_JUMP_GE: case OP_JUMP_IN:
   case OP_JUMP_NOT_IN:
