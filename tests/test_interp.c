@@ -980,7 +980,7 @@ Test(interp, reads_a_variables_fields_and_a_references_fields) {
  * types: a superinstruction keeps the run-time checks of the instructions it
  * fuses.  Evaluates rule 0 for a partner without facts; returns the status
  * and the message, or the verdict in *verdict. */
-static SvmStatus eval_built(SvmProgram *p, int *verdict, char *msg, size_t msgcap) {
+static SvmStatus eval_built_on(SvmProgram *p, bool one_fact, int *verdict, char *msg, size_t msgcap) {
   SvmDiag d = {0};
   cr_assert_eq(svm_verify(p, &d), SVM_OK, "%s", d.msg);
   SvmArena a;
@@ -994,6 +994,15 @@ static SvmStatus eval_built(SvmProgram *p, int *verdict, char *msg, size_t msgca
   pa.tables = svm_arena_alloc(&a, sizeof *pa.tables * (p->nkinds ? p->nkinds : 1));
   cr_assert_not_null(pa.tables);
   memset(pa.tables, 0, sizeof *pa.tables * (p->nkinds ? p->nkinds : 1));
+  if (one_fact) {
+    /* One fact of built_rule's kind: k(a, 2021-01-01). */
+    SvmValue *row = svm_arena_alloc(&a, sizeof *row * 2);
+    cr_assert_not_null(row);
+    row[0] = pb_word(p, "a");
+    row[1] = pb_date(2021, 1, 1);
+    pa.tables[0].n = 1;
+    pa.tables[0].vals = row;
+  }
   pa.arena = &a;
   SvmLimits lim = {1000, (size_t)1 << 20};
   SvmResult res;
@@ -1003,6 +1012,10 @@ static SvmStatus eval_built(SvmProgram *p, int *verdict, char *msg, size_t msgca
   svm_arena_fini(&a);
   svm_program_free(p);
   return st;
+}
+
+static SvmStatus eval_built(SvmProgram *p, int *verdict, char *msg, size_t msgcap) {
+  return eval_built_on(p, false, verdict, msg, msgcap);
 }
 
 static SvmProgram *built_rule(uint16_t nlocals) {
@@ -1040,35 +1053,28 @@ Test(interp, checks_the_types_of_a_fused_field_test) {
     pb_emit(p, OP_JUMP, (int)top);
     pb_patch(p, top, 2, pb_pc(p));
     pb_emit(p, OP_MET);
-    SvmDiag d = {0};
-    cr_assert_eq(svm_verify(p, &d), SVM_OK, "%s", d.msg);
-    /* One fact, k(a, 2021-01-01). */
-    SvmArena a;
-    svm_arena_init(&a, (size_t)1 << 20);
-    SvmPartner pa;
-    memset(&pa, 0, sizeof pa);
-    pa.id = pb_strp(p, "acme");
-    pa.file = "t.facts";
-    pa.line = 2;
-    pa.nkinds = p->nkinds;
-    pa.tables = svm_arena_alloc(&a, sizeof *pa.tables);
-    SvmValue *row = svm_arena_alloc(&a, sizeof *row * 2);
-    cr_assert(pa.tables && row);
-    row[0] = pb_word(p, "a");
-    row[1] = pb_date(2021, 1, 1);
-    pa.tables[0].n = 1;
-    pa.tables[0].vals = row;
-    pa.arena = &a;
-    SvmLimits lim = {1000, (size_t)1 << 20};
-    SvmResult res;
-    /* JUMP_FL's local l1 is never set: a value of no type, refused too. */
-    SvmStatus st = svm_eval(p, &pa, svm_date_from_ymd(2021, 10, 1), &lim, &res, &d);
-    cr_assert_eq(st, SVM_ERUNTIME, "case %d: %s", c, d.msg);
-    cr_assert_not_null(strstr(d.msg, c == 3 ? "IN wants a set" : "comparison of values of different types"),
-                       "case %d: %s", c, d.msg);
-    svm_arena_fini(&a);
-    svm_program_free(p);
+    int v = -1;
+    char msg[320];
+    cr_assert_eq(eval_built_on(p, true, &v, msg, sizeof msg), SVM_ERUNTIME, "case %d: %s", c, msg);
+    cr_assert_not_null(strstr(msg, c == 3 ? "IN wants a set" : "comparison of values of different types"),
+                       "case %d: %s", c, msg);
   }
+}
+
+Test(interp, checks_the_type_of_a_loop_filter) {
+  /* NEXT_FACT_IF k.id = 1: a word against an integer is an error at the
+   * first fact, as the test it replaces would be. */
+  SvmProgram *p = built_rule(1);
+  uint32_t one = pb_const(p, pb_int(1));
+  pb_emit(p, OP_ITER_RESET, 0);
+  uint32_t top = pb_emit(p, OP_NEXT_FACT_IF, 0, 0, 0, SVM_REL_EQ, (int)one, 0);
+  pb_emit(p, OP_JUMP, (int)top);
+  pb_patch(p, top, 5, pb_pc(p));
+  pb_emit(p, OP_MET);
+  int v = -1;
+  char msg[320];
+  cr_assert_eq(eval_built_on(p, true, &v, msg, sizeof msg), SVM_ERUNTIME, "%s", msg);
+  cr_assert_not_null(strstr(msg, "comparison of values of different types"), "%s", msg);
 }
 
 Test(interp, checks_that_a_fused_comparison_compares_one_type) {
