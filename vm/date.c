@@ -18,14 +18,18 @@ bool svm_date_valid(int y, int m, int d) {
   return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= svm_days_in_month(y, m);
 }
 
-int32_t svm_date_from_ymd(int y, int m, int d) {
+/* Days from 1970-01-01 of y-m-d in the proleptic calendar, in 64 bits: the
+ * month steps of svm_date_add reach years far past 1..9999. */
+static int64_t days_from_civil64(int64_t y, int m, int d) {
   y -= m <= 2;
-  int era = (y >= 0 ? y : y - 399) / 400;
-  int yoe = y - era * 400;
-  int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return (int32_t)(era * 146097 + doe - 719468);
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
 }
+
+int32_t svm_date_from_ymd(int y, int m, int d) { return (int32_t)days_from_civil64(y, m, d); }
 
 void svm_date_to_ymd(int32_t day, int *y, int *m, int *d) {
   int z = day + 719468;
@@ -76,17 +80,6 @@ void svm_date_format(int32_t day, char buf[11]) {
 }
 
 enum { MIN_DAY = -719162, MAX_DAY = 2932896 }; /* 0001-01-01, 9999-12-31 */
-
-/* svm_date_from_ymd in 64 bits, for the proleptic years a month step can
- * reach (a few million either way). */
-static int64_t days_from_civil64(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 bool svm_date_add(int32_t day, int64_t months, int64_t days, int32_t *out) {
   if (day == SVM_DAWN || day == SVM_NEVER) { *out = day; return true; }

@@ -380,16 +380,20 @@ static inline int relate(const SvmValue *a, const SvmValue *b, int rel) {
   }
 }
 
+/* Whether the word x is in the set s of at most 8 words (the sets rules name
+ * are small: a scan comparing hashes first beats the byte comparisons of a
+ * binary search), most often told by the set's hash bits alone. */
+static inline bool small_set_has(const SvmSeq *s, const SvmValue *x) {
+  if (s->bloom && !(s->bloom >> (x->u.str->hash & 63) & 1)) return false;
+  for (uint32_t i = 0; i < s->n; i++)
+    if (s->v[i].tag == SVM_T_WORD && str_eq(s->v[i].u.str, x->u.str)) return true;
+  return false;
+}
+
 static bool set_has(const SvmSeq *s, const SvmValue *x, bool sorted) {
   if (x->tag != SVM_T_WORD && sorted) return false;
+  if (sorted && s->n <= 8) return small_set_has(s, x);
   if (sorted && s->bloom && !(s->bloom >> (x->u.str->hash & 63) & 1)) return false;
-  if (sorted && s->n <= 8) {
-    /* The sets rules name are small: a scan comparing hashes first beats
-     * the byte comparisons of a binary search. */
-    for (uint32_t i = 0; i < s->n; i++)
-      if (s->v[i].tag == SVM_T_WORD && str_eq(s->v[i].u.str, x->u.str)) return true;
-    return false;
-  }
   if (sorted) {
     uint32_t lo = 0, hi = s->n;
     while (lo < hi) {
@@ -466,13 +470,7 @@ HOT_INLINE int test_rel(const SvmValue *x, const SvmValue *y, int rel) {
     if (x->tag == SVM_T_INT) return rel_holds((x->u.i > y->u.i) - (x->u.i < y->u.i), rel);
     if (x->tag == SVM_T_WORD && rel <= SVM_REL_NE) return str_eq(x->u.str, y->u.str) == (rel == SVM_REL_EQ);
   } else if (rel >= SVM_REL_IN && y->tag == SVM_T_SET && x->tag == SVM_T_WORD && y->u.seq->n <= 8) {
-    /* A word in one of the small sets rules name (set_has's scan, inline),
-     * most often told apart by the set's hash bits alone. */
-    const SvmSeq *s = y->u.seq;
-    if (s->bloom && !(s->bloom >> (x->u.str->hash & 63) & 1)) return rel == SVM_REL_NOT_IN;
-    bool in = false;
-    for (uint32_t i = 0; i < s->n && !in; i++) in = s->v[i].tag == SVM_T_WORD && str_eq(s->v[i].u.str, x->u.str);
-    return in == (rel == SVM_REL_IN);
+    return small_set_has(y->u.seq, x) == (rel == SVM_REL_IN);
   }
   return test_rel_slow(x, y, rel);
 }
