@@ -157,26 +157,33 @@ static int cmp_str(const void *a, const void *b) {
   return r ? r : (p->len > q->len) - (p->len < q->len);
 }
 
-/* A set constant of words list[from..]: sorted by bytes, without duplicates. */
-static SvmValue v_set(Gen *G, SpcList *list, int from) {
+/* A set constant of the interned words items[0..n) (in the program's arena):
+ * sorted by bytes, without duplicates. */
+static SvmValue set_value(Gen *G, SvmValue *items, uint32_t n) {
   SvmValue v;
   memset(&v, 0, sizeof v);
   v.tag = SVM_T_SET;
   SvmSeq *s = svm_arena_alloc(&G->prog->mem, sizeof *s);
-  int n = list->n - from;
-  SvmValue *items = svm_arena_alloc(&G->prog->mem, sizeof *items * (size_t)(n > 0 ? n : 1));
-  if (!s || !items) { G->fail = true; return v_int(0); }
-  for (int i = 0; i < n; i++) items[i] = v_str(G, SVM_T_WORD, list->v[from + i]->s);
-  if (G->fail) return v_int(0);
-  qsort(items, (size_t)n, sizeof *items, cmp_str);
-  int m = 0;
-  for (int i = 0; i < n; i++)
+  if (!s) { G->fail = true; return v_int(0); }
+  qsort(items, n, sizeof *items, cmp_str);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; i++)
     if (m == 0 || items[m - 1].u.str != items[i].u.str) items[m++] = items[i];
-  s->n = s->cap = (uint32_t)m;
+  s->n = s->cap = m;
   s->v = items;
   s->bloom = 0;
   v.u.seq = s;
   return v;
+}
+
+/* A set constant of words list[from..]. */
+static SvmValue v_set(Gen *G, SpcList *list, int from) {
+  int n = list->n - from;
+  SvmValue *items = svm_arena_alloc(&G->prog->mem, sizeof *items * (size_t)(n > 0 ? n : 1));
+  if (!items) { G->fail = true; return v_int(0); }
+  for (int i = 0; i < n; i++) items[i] = v_str(G, SVM_T_WORD, list->v[from + i]->s);
+  if (G->fail) return v_int(0);
+  return set_value(G, items, (uint32_t)(n > 0 ? n : 0));
 }
 
 static SvmValue literal_value(Gen *G, SpcNode *n) {
@@ -1134,6 +1141,30 @@ static void chain_operand(Gen *G, uint32_t *chain) {
   if (!G->fail) *chain = at;
 }
 
+/* JUMP_FC / FT / FL / FF: field a REL the other side b (consts[c] for a
+ * constant), jumping to *chain. */
+static void emit_field_test(Gen *G, SpcLoc loc, const Side *a, int rel, const Side *b, uint32_t c,
+                            uint32_t *chain) {
+  static const int fused[] = {[SIDE_CONST] = OP_JUMP_FC, [SIDE_TODAY] = OP_JUMP_FT,
+                              [SIDE_LOCAL] = OP_JUMP_FL, [SIDE_FIELD] = OP_JUMP_FF};
+  G->cur = loc;
+  op(G, fused[b->mode]);        /* l k f r, then the other side, then j */
+  byte(G, (uint8_t)a->slot);
+  u16(G, (uint32_t)a->kind);
+  byte(G, (uint8_t)a->field);
+  byte(G, (uint8_t)rel);
+  if (b->mode == SIDE_CONST) {
+    u16(G, c);
+  } else if (b->mode == SIDE_LOCAL || b->mode == SIDE_FIELD) {
+    byte(G, (uint8_t)b->slot);
+    if (b->mode == SIDE_FIELD) {
+      u16(G, (uint32_t)b->kind);
+      byte(G, (uint8_t)b->field);
+    }
+  }
+  chain_operand(G, chain);
+}
+
 /* `a REL b` as one JUMP_FC / JUMP_FT / JUMP_FL / JUMP_FF when a side is a
  * variable's field (the field on the left; `today >= x.f` is `x.f <= today`,
  * the same test, both orders total).  Returns false, emitting nothing, for
@@ -1149,26 +1180,9 @@ static bool gen_field_test(Gen *G, SpcNode *n, int rel, uint32_t *chain) {
     b = t;
     rel = swapped[rel];
   }
-  static const int fused[] = {[SIDE_CONST] = OP_JUMP_FC, [SIDE_TODAY] = OP_JUMP_FT,
-                              [SIDE_LOCAL] = OP_JUMP_FL, [SIDE_FIELD] = OP_JUMP_FF};
   if (b.mode == SIDE_OTHER) return false;
   uint32_t c = b.mode == SIDE_CONST ? const_add(G, const_value(G, b.k)) : 0;
-  G->cur = n->loc;
-  op(G, fused[b.mode]);        /* l k f r, then the other side, then j */
-  byte(G, (uint8_t)a.slot);
-  u16(G, (uint32_t)a.kind);
-  byte(G, (uint8_t)a.field);
-  byte(G, (uint8_t)rel);
-  if (b.mode == SIDE_CONST) {
-    u16(G, c);
-  } else if (b.mode == SIDE_LOCAL || b.mode == SIDE_FIELD) {
-    byte(G, (uint8_t)b.slot);
-    if (b.mode == SIDE_FIELD) {
-      u16(G, (uint32_t)b.kind);
-      byte(G, (uint8_t)b.field);
-    }
-  }
-  chain_operand(G, chain);
+  emit_field_test(G, n->loc, &a, rel, &b, c, chain);
   return true;
 }
 
@@ -1204,29 +1218,10 @@ static bool gen_union_test(Gen *G, SpcNode *n, bool sense, uint32_t *chain) {
   SvmValue *words = NULL;
   uint32_t nwords = 0, cap = 0;
   if (!union_of_ins(G, n, &field, &words, &nwords, &cap) || nwords == 0) return false;
-  qsort(words, nwords, sizeof *words, cmp_str);
-  uint32_t m = 0;
-  for (uint32_t i = 0; i < nwords; i++)
-    if (m == 0 || words[m - 1].u.str != words[i].u.str) words[m++] = words[i];
-  if (m > SVM_MAX_SET) return false;  /* one test per set, then */
-  SvmSeq *seq = svm_arena_alloc(&G->prog->mem, sizeof *seq);
-  if (!seq) { G->fail = true; return false; }
-  seq->n = seq->cap = m;
-  seq->v = words;
-  seq->bloom = 0;
-  SvmValue set;
-  memset(&set, 0, sizeof set);
-  set.tag = SVM_T_SET;
-  set.u.seq = seq;
-  uint32_t c = const_add(G, set);
-  G->cur = n->loc;
-  op(G, OP_JUMP_FC);
-  byte(G, (uint8_t)field.slot);
-  u16(G, (uint32_t)field.kind);
-  byte(G, (uint8_t)field.field);
-  byte(G, sense ? SVM_REL_IN : SVM_REL_NOT_IN);
-  u16(G, c);
-  chain_operand(G, chain);
+  SvmValue set = set_value(G, words, nwords);
+  if (G->fail || set.u.seq->n > SVM_MAX_SET) return false;  /* one test per set, then */
+  Side other = {SIDE_CONST, 0, 0, 0, NULL};
+  emit_field_test(G, n->loc, &field, sense ? SVM_REL_IN : SVM_REL_NOT_IN, &other, const_add(G, set), chain);
   return true;
 }
 
