@@ -180,19 +180,21 @@ static const SvmStr *S(const SvmProgram *p, uint32_t i) { return p->strings[i]; 
 
 static void json_sstr(Out *o, const SvmStr *s) { json_str(o, s->s, s->len); }
 
-/* `{"module": ID` or `{"id": ID`, then `, "title": TITLE, "verdict": "V"`:
- * how modules and rules begin.  head, when given, is all of it up to V. */
+/* `{"module": ID` or `{"id": ID`, then `, "title": TITLE, "verdict": "`. */
+static void json_head_text(Out *o, const char *open, const SvmStr *id, const SvmStr *title) {
+  out_cstr(o, open);
+  json_sstr(o, id);
+  OUT_LIT(o, ", \"title\": ");
+  json_sstr(o, title);
+  OUT_LIT(o, ", \"verdict\": \"");
+}
+
+/* How modules and rules begin: json_head_text, then the verdict and its
+ * closing quote.  head, when given, is json_head_text escaped beforehand. */
 static void json_head(Out *o, const SvmStr *head, const char *open, const SvmStr *id, const SvmStr *title,
                       int verdict) {
-  if (head) {
-    out_put(o, head->s, head->len);
-  } else {
-    out_cstr(o, open);
-    json_sstr(o, id);
-    OUT_LIT(o, ", \"title\": ");
-    json_sstr(o, title);
-    OUT_LIT(o, ", \"verdict\": \"");
-  }
+  if (head) out_put(o, head->s, head->len);
+  else json_head_text(o, open, id, title);
   out_cstr(o, verdict_name(verdict));
   out_c(o, '"');
 }
@@ -201,11 +203,7 @@ static void json_head(Out *o, const SvmStr *head, const char *open, const SvmStr
 static SvmStr *head_text(SvmProgram *p, const char *open, const SvmStr *id, const SvmStr *title) {
   Out o;
   out_init(&o);
-  out_cstr(&o, open);
-  json_sstr(&o, id);
-  OUT_LIT(&o, ", \"title\": ");
-  json_sstr(&o, title);
-  OUT_LIT(&o, ", \"verdict\": \"");
+  json_head_text(&o, open, id, title);
   SvmStr *s = o.fail ? NULL : svm_arena_alloc(&p->mem, sizeof *s + o.n + 1);
   if (s) {
     memcpy(s->s, o.s, o.n);
