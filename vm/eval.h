@@ -45,6 +45,14 @@ typedef enum { SVM_FMT_TEXT, SVM_FMT_JSON, SVM_FMT_JSONL } SvmFormat;
  * false: out of memory, nothing written. */
 bool svm_report_partner(FILE *out, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa,
                         const SvmResult *res, int32_t as_of, bool first);
+/* The same, appended to a growing heap buffer (free rb->s when done):
+ * what a worker thread builds for the writer to print in input order. */
+typedef struct {
+  char *s;
+  size_t n, cap;
+} SvmReportBuf;
+bool svm_report_partner_mem(SvmReportBuf *rb, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa,
+                            const SvmResult *res, int32_t as_of, bool first);
 void svm_report_begin(FILE *out, SvmFormat fmt, int32_t as_of);
 /* Escapes the JSON heads of the program's modules and rules once (in its
  * arena); without it, or when memory runs out, they are escaped per partner. */

@@ -350,6 +350,41 @@ bool svm_report_partner(FILE *out, SvmFormat fmt, const SvmProgram *p, const Svm
   return out_flush(&o, out);
 }
 
+bool svm_report_partner_mem(SvmReportBuf *rb, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa,
+                            const SvmResult *res, int32_t as_of, bool first) {
+  if (!rb->s) {
+    size_t cap = 64 * 1024;
+    if (!(rb->s = malloc(cap))) return false;
+    rb->cap = cap;
+    rb->n = 0;
+  }
+  Out o;
+  o.s = rb->s;
+  o.n = rb->n;
+  o.cap = rb->cap;
+  o.heap = true;
+  o.fail = false;
+  switch (fmt) {
+  case SVM_FMT_TEXT: text_partner(&o, p, pa, res, as_of); break;
+  case SVM_FMT_JSON:
+    if (first) OUT_LIT(&o, "\n  ");
+    else OUT_LIT(&o, ",\n  ");
+    json_partner(&o, p, pa, res);
+    break;
+  case SVM_FMT_JSONL:
+    json_partner(&o, p, pa, res);
+    out_c(&o, '\n');
+    break;
+  }
+  /* out_room keeps the old block when realloc fails: the buffer stays
+   * whole, without this partner. */
+  rb->s = o.s;
+  rb->cap = o.cap;
+  if (o.fail) return false;
+  rb->n = o.n;
+  return true;
+}
+
 void svm_report_end(FILE *out, SvmFormat fmt, unsigned partners, unsigned not_met) {
   if (fmt == SVM_FMT_JSON) fputs("]}\n", out);
   else if (fmt == SVM_FMT_TEXT)

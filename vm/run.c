@@ -148,9 +148,7 @@ typedef struct {
   size_t nerr, errcap;
   bool oom;              /* a record or message could not be kept */
   bool done;
-  FILE *mem;             /* open_memstream over buf: the reports */
-  char *buf;
-  size_t size;
+  SvmReportBuf rep;      /* the reports, one after another (Rec off, len) */
 } Job;
 
 typedef struct Pool {
@@ -199,7 +197,7 @@ static SvmDiag *diag_copy(const SvmDiag *d, Job *j) {
 /* Reads and evaluates one chunk (on a worker). */
 static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
   svm_facts_rebind(R, &j->chunk, chunk_error, j);
-  rewind(j->mem);
+  j->rep.n = 0;
   bool evaluate = true;
   for (;;) {
     svm_arena_reset(arena);
@@ -247,18 +245,17 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
       continue;
     }
     rc->not_met = res.any_not_met;
-    long at = ftell(j->mem);
-    /* json: always rendered as the first partner; the writer adds the comma. */
-    bool wrote = svm_report_partner(j->mem, pool->fmt, pool->prog, &pa, &res, pool->as_of, true);
-    long end = ftell(j->mem);
-    if (!wrote || at < 0 || end < at) {
+    /* Straight into the job's buffer (an open_memstream and its fwrite
+     * and ftell per partner showed in profiles); json: always rendered as
+     * the first partner, the writer adds the comma. */
+    size_t at = j->rep.n;
+    if (!svm_report_partner_mem(&j->rep, pool->fmt, pool->prog, &pa, &res, pool->as_of, true)) {
       j->oom = true;
       break;
     }
-    rc->off = (size_t)at;
-    rc->len = (size_t)(end - at);
+    rc->off = at;
+    rc->len = j->rep.n - at;
   }
-  if (fflush(j->mem) != 0) j->oom = true;
 }
 
 /* Workers and jobs sit in arrays but are written by different threads:
@@ -321,7 +318,21 @@ typedef struct {
   unsigned partners, not_met;
 } Merge;
 
-static void emit_errors(Merge *m, const char *path, Job *j, size_t *next, size_t upto) {
+/* Reports taken back but not yet written: j->rep.s[from, to).  The reports
+ * of a chunk lie one after another in input order, so the writer prints
+ * runs of them with one fwrite (large enough to bypass stdio's buffer),
+ * and writes out the run before anything goes to the error stream. */
+typedef struct {
+  size_t from, to;
+} Span;
+
+static void put_span(Merge *m, const Job *j, Span *sp) {
+  if (sp->to > sp->from) fwrite(j->rep.s + sp->from, 1, sp->to - sp->from, m->out);
+  sp->from = sp->to;
+}
+
+static void emit_errors(Merge *m, const char *path, Job *j, Span *sp, size_t *next, size_t upto) {
+  if (*next < upto && *next < j->nerr) put_span(m, j, sp);
   for (; *next < upto && *next < j->nerr; (*next)++) {
     const ChunkErr *e = &j->err[*next];
     on_error(m->sink, path, (int)e->line, e->col, e->msg);
@@ -336,24 +347,28 @@ static int merge_job(Merge *m, const char *path, Job *j) {
     return 2;
   }
   size_t e = 0;
+  Span sp = {0, 0};
   for (size_t i = 0; i < j->nrec; i++) {
     Rec *rc = &j->rec[i];
     if (rc->has_id) {
-      emit_errors(m, path, j, &e, rc->errs_before);
+      emit_errors(m, path, j, &sp, &e, rc->errs_before);
       int a = svm_idset_add_hash(m->seen, rc->id_hash);
       if (a < 0) {
+        put_span(m, j, &sp);
         fprintf(m->err, "specvm: out of memory\n");
         return 2;
       }
       if (a == 0) {
         char msg[160];
+        put_span(m, j, &sp);
         snprintf(msg, sizeof msg, "duplicate partner '%s': an earlier block of this run has the same id", rc->shown);
         on_error(m->sink, path, (int)rc->line, rc->id_col, msg);
         if (rc->r == 1) rc->r = -1;
       }
     }
-    emit_errors(m, path, j, &e, rc->errs_end);
+    emit_errors(m, path, j, &sp, &e, rc->errs_end);
     if (rc->r == -2) {
+      put_span(m, j, &sp);
       if (rc->diag) print_diag(m->err, rc->diag);
       return 2;
     }
@@ -362,10 +377,12 @@ static int merge_job(Merge *m, const char *path, Job *j) {
       continue;
     }
     if (!rc->evaluated) {  /* cannot happen: a worker evaluates every valid block until one fails */
+      put_span(m, j, &sp);
       fprintf(m->err, "specvm: internal error: a partner was not evaluated\n");
       return 2;
     }
     if (rc->diag) {
+      put_span(m, j, &sp);
       print_diag(m->err, rc->diag);
       return 2;
     }
@@ -373,13 +390,18 @@ static int merge_job(Merge *m, const char *path, Job *j) {
       m->partners++;
       continue;
     }
-    if (m->fmt == SVM_FMT_JSON && !m->first) fputc(',', m->out);
-    if (rc->len) fwrite(j->buf + rc->off, 1, rc->len, m->out);
+    if ((m->fmt == SVM_FMT_JSON && !m->first) || rc->off != sp.to) {
+      put_span(m, j, &sp);
+      if (m->fmt == SVM_FMT_JSON && !m->first) fputc(',', m->out);
+      sp.from = sp.to = rc->off;
+    }
+    sp.to = rc->off + rc->len;
     m->first = false;
     m->partners++;
     if (rc->not_met) m->not_met++;
   }
-  emit_errors(m, path, j, &e, j->nerr);
+  emit_errors(m, path, j, &sp, &e, j->nerr);
+  put_span(m, j, &sp);
   /* jsonl streams: each chunk's reports leave as soon as they are known. */
   if (m->fmt == SVM_FMT_JSONL && (fflush(m->out) == EOF || ferror(m->out))) {
     if (errno == EPIPE) return m->not_met ? 1 : 0;
@@ -467,8 +489,6 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
   SvmArena seq;
   svm_arena_init(&seq, lim->max_memory);
   if (!pool.ring || !ws || !th) goto nomem;
-  for (unsigned i = 0; i < pool.ring_n; i++)
-    if (!(pool.ring[i].mem = open_memstream(&pool.ring[i].buf, &pool.ring[i].size))) goto nomem;
   for (int i = 0; i < jobs; i++) {
     ws[i].pool = &pool;
     svm_arena_init(&ws[i].arena, lim->max_memory);
@@ -562,8 +582,7 @@ done:
       free(pool.ring[i].chunk.data);
       free(pool.ring[i].err);
       free(pool.ring[i].rec);
-      if (pool.ring[i].mem) fclose(pool.ring[i].mem);
-      free(pool.ring[i].buf);
+      free(pool.ring[i].rep.s);
     }
   if (ws)
     for (int i = 0; i < jobs; i++) {
