@@ -29,13 +29,14 @@ static char *read_file(SvmArena *a, const char *path, size_t *len, int *err) {
       buf = nb;
       cap *= 2;
     }
+    errno = 0;
     size_t r = fread(buf + n, 1, cap - n, f);
     n += r;
     if (r == 0) break;
   }
-  int bad = ferror(f);
+  int bad = ferror(f), why = errno;  /* EISDIR for a folder, say */
   fclose(f);
-  if (bad) { free(buf); *err = EIO; return NULL; }
+  if (bad) { free(buf); *err = why ? why : EIO; return NULL; }
   char *s = spc_strdup(a, buf, n);
   free(buf);
   if (!s) { *err = ENOMEM; return NULL; }

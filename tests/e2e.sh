@@ -89,6 +89,13 @@ expect_status 2 "specvm with no fact files" -- "$SPECVM" "$BC"
 no_stdout "specvm with no fact files"
 expect_status 2 "specvm with no arguments" -- "$SPECVM"
 expect_status 2 "specvm with an unknown option" -- "$SPECVM" --frobnicate "$BC" "$F"
+expect_status 2 "specvm with an unknown one-dash option" -- "$SPECVM" -x "$BC" "$F"
+err_has "specvm with an unknown one-dash option" "unknown option '-x'"
+expect_status 0 "specvm -h" -- "$SPECVM" -h
+out_has "specvm -h" "usage: specvm"
+mkdir -p "$TMP/adir"
+expect_status 2 "specc on a folder" -- "$SPECC" "$TMP/adir"
+err_has "specc on a folder" "Is a directory"
 expect_status 2 "specvm with a bad --format" -- "$SPECVM" --format xml "$BC" "$F"
 expect_status 2 "specvm with a bad --as-of" -- "$SPECVM" --as-of 2021-02-30 "$BC" "$F"
 expect_status 2 "specvm with a missing fact file" -- "$SPECVM" "$BC" "$TMP/nonexistent.facts"
@@ -110,6 +117,22 @@ expect_status 2 "two files naming different as-of dates" -- "$SPECVM" "$BC" "$TM
 err_has "two files naming different as-of dates" "as-of"
 no_stdout "two files naming different as-of dates"
 expect_status 1 "--as-of settles different as-of dates" -- "$SPECVM" --as-of 2024-06-30 "$BC" "$TMP/ok.facts" "$TMP/other.facts"
+# A file without as-of is evaluated as of today, whatever date another file
+# of the run names (facts-v1: the as-of line is "the default evaluation date
+# for this file"), on one thread and on several.
+printf 'partner undated\n' >"$TMP/undated.facts"
+for j in 1 2; do
+  expect_status 1 "an undated file beside a dated one, --jobs $j" -- "$SPECVM" --jobs $j --chunk-size 1 "$BC" "$TMP/undated.facts" "$TMP/ok.facts"
+  out_has "an undated file beside a dated one, --jobs $j" "Partner undated, as of $(date +%Y-%m-%d)"
+  out_has "an undated file beside a dated one, --jobs $j" "Partner ok, as of 2024-06-30"
+done
+# A CR inside the first partner line of a file (CR CR LF) is an error on
+# every number of threads (the line is handed to the first chunk as read).
+printf 'as-of 2024-06-30\npartner ok\r\r\n' >"$TMP/crcr.facts"
+for j in 1 2; do
+  expect_status 2 "a CR inside the first partner line, --jobs $j" -- "$SPECVM" --jobs $j "$BC" "$TMP/crcr.facts"
+  err_has "a CR inside the first partner line, --jobs $j" "crcr.facts:2:11: error: carriage return inside a line"
+done
 expect_status 2 "the same partner in two files" -- "$SPECVM" "$BC" "$TMP/ok.facts" "$TMP/ok.facts"
 err_has "the same partner in two files" "ok"
 expect_status 0 "--as-of=DATE form" -- "$SPECVM" --as-of=2024-06-30 --format=json "$BC" "$TMP/ok.facts"

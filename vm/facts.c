@@ -267,6 +267,7 @@ struct SvmFactReader {
 
   /* The current line, lexed in place: line[0 .. end) with *end == '\n'. */
   unsigned char *line, *p, *end, *last;
+  bool line_cr;         /* the line ended in CRLF (its CR is where the sentinel is) */
 
   uint8_t cls[256];
   /* For each month of the years DATE_Y0 .. DATE_Y0 + DATE_YEARS - 1, the day
@@ -576,6 +577,7 @@ static inline int read_line(SvmFactReader *R) {
   R->lineno++;
   R->line = R->p = R->last = base;
   R->end = base + len;  /* the '\n' there is the sentinel every lexer loop stops at */
+  R->line_cr = false;
   return 1;
 }
 
@@ -604,7 +606,8 @@ static int read_line_slow(SvmFactReader *R) {
     }
     R->scanned = 0;
     R->lineno++;
-    if (len > 0 && base[len - 1] == '\r') len--;
+    R->line_cr = len > 0 && base[len - 1] == '\r';
+    if (R->line_cr) len--;
     if (len > FACTS_MAX_LINE) {
       REPORT(R, FACTS_MAX_LINE + 1, "line is longer than the limit of %d bytes", FACTS_MAX_LINE);
       continue;
@@ -2001,7 +2004,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
     if (!R->pending || R->chunk) return 0;
     R->pending = false;
     R->cutting = true;
-    linelen = (size_t)(R->end - R->line) + 1;
+    linelen = (size_t)(R->end - R->line) + 1 + R->line_cr;  /* its bytes, CR and LF */
     c->first_line = R->lineno;
   } else {
     c->first_line = R->lineno + 1;
@@ -2021,8 +2024,13 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   }
   size_t n = 0;
   if (linelen) {
-    memcpy(data, R->line, linelen - 1);
-    data[linelen - 1] = '\n';
+    /* The partner line the header reading stopped at, as it was in the
+     * file: its CR, if it had one, was overwritten by the sentinel (and
+     * `partner a` CR CR LF must still be found to have a CR inside). */
+    size_t body = (size_t)(R->end - R->line);
+    memcpy(data, R->line, body);
+    if (R->line_cr) data[body++] = '\r';
+    data[body] = '\n';
     n = linelen;
   }
   memcpy(data + n, R->buf + R->pos, carry);

@@ -153,7 +153,7 @@ typedef struct {
 
 typedef struct Pool {
   const SvmProgram *prog;
-  int32_t as_of;
+  const int32_t *as_of;  /* the evaluation date of each fact file */
   SvmLimits lim;
   SvmFormat fmt;
   bool check;            /* --check: read and validate only */
@@ -237,7 +237,7 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
     SvmResult res;
     rc->evaluated = true;
     if (pool->check) continue;
-    if (svm_eval(pool->prog, &pa, pool->as_of, &pool->lim, &res, &d) != SVM_OK) {
+    if (svm_eval(pool->prog, &pa, pool->as_of[j->file], &pool->lim, &res, &d) != SVM_OK) {
       /* One thread would stop here unless an earlier block had an error,
        * and then it would still report the errors of the blocks after. */
       rc->diag = diag_copy(&d, j);
@@ -249,7 +249,7 @@ static void run_job(Pool *pool, Job *j, SvmFactReader *R, SvmArena *arena) {
      * and ftell per partner showed in profiles); json: always rendered as
      * the first partner, the writer adds the comma. */
     size_t at = j->rep.n;
-    if (!svm_report_partner_mem(&j->rep, pool->fmt, pool->prog, &pa, &res, pool->as_of, true)) {
+    if (!svm_report_partner_mem(&j->rep, pool->fmt, pool->prog, &pa, &res, pool->as_of[j->file], true)) {
       j->oom = true;
       break;
     }
@@ -464,7 +464,7 @@ static int take_back(Pool *pool, Merge *m, unsigned long *head) {
 
 /* The partner loop of svm_run on `jobs` threads.  Returns the exit status,
  * or -1 to let svm_run finish (end of report, copy of held output). */
-static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *lim, SvmFormat fmt, bool check,
+static int run_parallel(const SvmProgram *prog, const int32_t *as_of, const SvmLimits *lim, SvmFormat fmt, bool check,
                         int jobs, size_t want,
                         SvmFactReader **readers, int nreaders, SvmIdSet *seen,
                         ErrSink *sink, FILE *out, FILE *err, unsigned *partners, unsigned *not_met) {
@@ -528,7 +528,7 @@ static int run_parallel(const SvmProgram *prog, int32_t as_of, const SvmLimits *
           }
         }
         do {
-          int sr = sequential_block(&m, prog, as_of, lim, readers[file], &seq);
+          int sr = sequential_block(&m, prog, as_of[file], lim, readers[file], &seq);
           if (sr >= 0) {
             status = sr;
             goto done;
@@ -609,6 +609,7 @@ int svm_run(const SvmRunOptions *o) {
   size_t bclen = 0;
   SvmProgram *prog = NULL;
   SvmFactReader **readers = NULL;
+  int32_t *dates = NULL;
   SvmIdSet *seen = NULL;
   FILE *hold = NULL, *out = o->out;
   SvmArena arena;
@@ -629,14 +630,18 @@ int svm_run(const SvmRunOptions *o) {
   }
   seen = svm_idset_new();
   readers = calloc((size_t)(o->nfacts ? o->nfacts : 1), sizeof *readers);
-  if (!seen || !readers) {
+  dates = calloc((size_t)(o->nfacts ? o->nfacts : 1), sizeof *dates);
+  if (!seen || !readers || !dates) {
     fprintf(o->err, "specvm: out of memory\n");
     goto done;
   }
-  /* Open every file and read its header, to settle the evaluation date
-   * before the first partner is evaluated. */
+  /* Open every file and read its header, to settle the evaluation dates
+   * before the first partner is evaluated.  Each file is evaluated as of
+   * --as-of, else its own as-of line, else today (facts-v1: "the default
+   * evaluation date for this file"); files that name different dates are an
+   * error without --as-of.  The date the report heads (json's "as_of") is
+   * --as-of, else the one the files name, else today. */
   int32_t as_of = o->as_of;
-  bool have = o->has_as_of;
   const char *as_of_file = NULL;
   for (int i = 0; i < o->nfacts; i++) {
     readers[i] = svm_facts_open(prog, o->facts[i], seen, on_error, &sink, &st, &d);
@@ -645,7 +650,9 @@ int svm_run(const SvmRunOptions *o) {
       goto done;
     }
     int32_t day;
-    if (!o->has_as_of && svm_facts_as_of(readers[i], &day)) {
+    if (o->has_as_of) {
+      dates[i] = o->as_of;
+    } else if (svm_facts_as_of(readers[i], &day)) {
       if (as_of_file && day != as_of) {
         char a[11], b[11];
         svm_date_format(as_of, a);
@@ -654,12 +661,18 @@ int svm_run(const SvmRunOptions *o) {
                 o->facts[i], b);
         goto done;
       }
-      as_of = day;
-      have = true;
+      dates[i] = as_of = day;
       as_of_file = o->facts[i];
+    } else {
+      dates[i] = INT32_MIN;  /* today, below */
     }
   }
-  if (!have) as_of = local_today();
+  if (!o->has_as_of) {
+    int32_t today = local_today();
+    if (!as_of_file) as_of = today;
+    for (int i = 0; i < o->nfacts; i++)
+      if (dates[i] == INT32_MIN) dates[i] = today;
+  }
   if (sink.count) goto done;
 
   SvmFormat fmt = (SvmFormat)o->format;
@@ -681,7 +694,7 @@ int svm_run(const SvmRunOptions *o) {
       want = ((size_t)2 << 20) / ((size_t)o->jobs * 2 + 2);
       if (want > CHUNK_WANT) want = CHUNK_WANT;
     }
-    int r = run_parallel(prog, as_of, &lim, fmt, o->check, o->jobs, want,
+    int r = run_parallel(prog, dates, &lim, fmt, o->check, o->jobs, want,
                          readers, o->nfacts, seen, &sink, out, o->err, &partners, &not_met);
     if (r >= 0) {
       status = r;
@@ -693,7 +706,7 @@ int svm_run(const SvmRunOptions *o) {
   for (int i = 0; i < o->nfacts; i++) {
     for (;;) {
       unsigned written = m.partners;
-      int r = sequential_block(&m, prog, as_of, &lim, readers[i], &arena);
+      int r = sequential_block(&m, prog, dates[i], &lim, readers[i], &arena);
       if (r == BLOCK_END) break;
       if (r >= 0) {
         status = r;
@@ -735,6 +748,7 @@ done:
     for (int i = 0; i < o->nfacts; i++)
       if (readers[i]) svm_facts_close(readers[i]);
   free(readers);
+  free(dates);
   svm_idset_free(seen);
   if (hold) fclose(hold);
   svm_arena_fini(&arena);

@@ -150,6 +150,13 @@ int main(int argc, char **argv) {
       }
       continue;
     }
+    /* "-" is standard input; any other word with a leading dash is an option
+     * this program lacks (a file named so is given after --, or as ./-x). */
+    if (!only_files && a[0] == '-' && a[1] != '\0') {
+      if (!strcmp(a, "-h")) { usage(stdout); status = 0; goto done; }
+      fprintf(stderr, "specvm: unknown option '%s' (see specvm --help)\n", a);
+      goto done;
+    }
     files[nfiles++] = a;
   }
   if (nfiles < 1) { usage(stderr); goto done; }
