@@ -267,5 +267,13 @@ for m in stdlib-rules/express_uc.spec stdlib-rules/premier_integrator.spec examp
   if [ -s "$TMP/err" ]; then bad "specc $m printed warnings"; sed 's/^/    /' "$TMP/err" | head; else ok; fi
 done
 
+# country_grouping is one pass over the country lines: 20,000 lines in one
+# grouping are met within the default instruction budget (comparing every
+# pair of lines exhausted it).
+"$SPECC" stdlib-rules/premier_integrator.spec -o "$TMP/pi.bc" 2>/dev/null
+awk 'BEGIN { print "as-of 2021-03-31"; print "partner big"; for (i = 0; i < 20000; i++) print "  country c" i " us-canada" }' >"$TMP/countries.facts"
+expect_status 1 "20,000 country lines in one grouping" -- "$SPECVM" --format jsonl "$TMP/pi.bc" "$TMP/countries.facts"
+out_has "20,000 country lines in one grouping" '"id": "country_grouping", "title": "Country Groupings", "verdict": "met"'
+
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" = 0 ]
