@@ -191,6 +191,21 @@ typedef struct {
   int col;
 } PendingRef;
 
+/* How parse_fact decodes a field, chosen once per field when the reader is
+ * opened (field_plan) so that the common field costs one switch: the type,
+ * the enum table and the KEY flag are not looked at again on every line.
+ * Anything the plan does not cover, and every error, goes through convert,
+ * which decides from the schema itself. */
+enum {
+  PLAN_OTHER,       /* convert decides: INT, BOOL */
+  PLAN_DATE,
+  PLAN_COPY,        /* a WORD or TEXT that is not a KEY: a fresh copy */
+  PLAN_INTERN,      /* a WORD or TEXT KEY: interned */
+  PLAN_ENUM,        /* a WORD of listed values: the program's string */
+  PLAN_ENUM_KEY,    /* ... that is also a KEY: interned once it matched */
+  PLAN_REF          /* a reference (SVM_T_FACT), written as a word */
+};
+
 /* The schema with its string indexes resolved, so the hot loop does not
  * chase prog->strings. */
 typedef struct {
@@ -198,10 +213,22 @@ typedef struct {
   const SvmStr **enums;  /* nenum of them */
   const char *pname;     /* name, zero-padded (see pad_copy) */
   const char **penums;   /* enums, zero-padded, nenum of them */
+  /* The first eight bytes of every value of this field as convert leaves
+   * them (tag, aux for a reference, the rest zero), written as one store
+   * with the value's eight bytes (put_value): no memset, no retagging. */
+  uint64_t head;
+  uint32_t nenum;
+  uint16_t ref_kind;
+  uint8_t plan;          /* PLAN_* */
+  bool text;             /* written as a quoted string (SVM_T_TEXT) */
 } FieldInfo;
 
 typedef struct {
   uint32_t npos;    /* positional fields (they come first) */
+  uint32_t nfields;
+  int32_t key_field;/* the KEY field, or -1 */
+  uint64_t all;     /* bits of the fields below 64 */
+  uint64_t opt;     /* ... of those that are optional: absent ones take dflt */
   FieldInfo *f;     /* nfields of them */
 } KindInfo;
 
@@ -243,6 +270,11 @@ typedef struct {
   uint32_t kmask, kcount;
   PendingRef *pend;     /* references that named a key not yet seen */
   uint32_t npend, pcap;
+  /* The word intern returned last: the lines after a `person` line name
+   * that person, so most references are this word and need neither a hash
+   * nor a probe (intern_ref). */
+  const SvmStr *last;
+  size_t limit;         /* the arena's cap, or SIZE_MAX without one (balloc_fast) */
   const SvmStr *id;
   uint32_t line;        /* of the partner header */
   unsigned errors;
@@ -853,6 +885,24 @@ static void *balloc(Block *b, size_t n) {
   return p;
 }
 
+/* balloc for the words a fact keeps, m a nonzero multiple of 8: the arena's
+ * own inline test (svm_arena_alloc) also handles any n and checks the cap
+ * in two steps; here the cap is one compare against b->limit.  Same
+ * outcome: `used` never passes the cap, so used + m <= cap is exactly its
+ * test, and without a cap used + m cannot reach SIZE_MAX. */
+static inline void *balloc_fast(Block *b, size_t m) {
+  SvmArena *a = b->a;
+  SvmArenaChunk *c = a->head;
+  assert(m != 0 && m % 8 == 0);
+  if (c && c->size - c->off >= m && a->used + m <= b->limit) {
+    void *p = c->data + c->off;
+    c->off += m;
+    a->used += m;
+    return p;
+  }
+  return balloc(b, m);
+}
+
 /* svm_str_hash, inlined, for words in a padded read buffer (the tail is
  * one load, see prefix_padded): every stored word and text is hashed, so
  * the call would sit in the hot loop.  svm_facts_open checks that the two
@@ -908,8 +958,8 @@ static inline void copy_word(char *dst, const char *s, size_t len) {
 
 static inline size_t word_room(size_t len) { return (len + 16) & ~(size_t)15; }  /* > len, a multiple of 16 */
 
-static SvmStr *str_new(Block *b, const char *s, size_t len, uint32_t h) {
-  SvmStr *n = balloc(b, sizeof *n + word_room(len));
+static inline SvmStr *str_new(Block *b, const char *s, size_t len, uint32_t h) {
+  SvmStr *n = balloc_fast(b, sizeof *n + word_room(len));
   if (!n) return NULL;
   n->len = (uint32_t)len;  /* len <= FACTS_MAX_LINE */
   n->hash = h;
@@ -929,7 +979,7 @@ typedef struct {
 static KeyTag *tag_of(const SvmStr *s) { return (KeyTag *)(uintptr_t)((uintptr_t)s - sizeof(KeyTag)); }
 
 static SvmStr *str_new_tagged(Block *b, const char *s, size_t len, uint32_t h) {
-  KeyTag *t = balloc(b, sizeof *t + sizeof(SvmStr) + word_room(len));
+  KeyTag *t = balloc_fast(b, sizeof *t + sizeof(SvmStr) + word_room(len));
   if (!t) return NULL;
   t->kind1 = 0;
   t->row = 0;
@@ -964,12 +1014,21 @@ static const SvmStr *intern(Block *b, const char *s, size_t len) {
   uint32_t h = str_hash(s, len);
   uint32_t i = h & b->imask;  /* the hash is mixed already */
   for (const SvmStr *e; (e = b->itab[i]) != NULL; i = (i + 1) & b->imask)
-    if (e->hash == h && e->len == len && bytes_eq(e->s, s, len)) return e;
+    if (e->hash == h && e->len == len && bytes_eq(e->s, s, len)) return b->last = e;
   SvmStr *n = str_new_tagged(b, s, len, h);
   if (!n) return NULL;
   b->itab[i] = n;
   b->icount++;
-  return n;
+  return b->last = n;
+}
+
+/* intern, first trying the word it returned last (Block.last).  The table
+ * grows at the same calls as without the shortcut (the test does not
+ * depend on the word), so the arena sees the same allocations. */
+static inline const SvmStr *intern_ref(Block *b, const char *s, size_t len) {
+  const SvmStr *w = b->last;
+  if (w && w->len == len && bytes_eq(w->s, s, len) && (b->icount + 1) * 4 <= (b->imask + 1) * 3) return w;
+  return intern(b, s, len);
 }
 
 static uint32_t key_slot(uint64_t bits, uint32_t kind, uint32_t mask) {
@@ -1063,26 +1122,39 @@ static bool pend_add(Block *b, const PendingRef *r) {
   return true;
 }
 
-/* Appends the scratch row to kind k's table; returns its index or -1. */
 /* Room for one more fact of kind k: its row, which the caller fills in
  * place (no copy from a scratch row), then counts with table_commit.  NULL
  * when out of arena. */
-static SvmValue *table_reserve(SvmFactReader *R, uint32_t k) {
+static bool table_grow(SvmFactReader *R, uint32_t k, size_t w);
+
+static inline SvmValue *table_reserve(SvmFactReader *R, uint32_t k, size_t nf) {
+  SvmFactTable *T = &R->b.tables[k];
+  if (T->n == T->cap && !table_grow(R, k, nf ? nf : 1)) return NULL;
+  return nf ? &T->vals[(size_t)T->n * nf] : R->row;
+}
+
+/* The rows and the line numbers get one allocation, split in two: the
+ * arena counts the same bytes as for two (both sizes are multiples of 8),
+ * and most tables of a block are made once, at 8 rows, where two
+ * svm_arena_grow calls per table showed in profiles. */
+static bool table_grow(SvmFactReader *R, uint32_t k, size_t w) {
   Block *b = &R->b;
   SvmFactTable *T = &b->tables[k];
-  size_t nf = R->prog->kinds[k].nfields, w = nf ? nf : 1;
-  if (T->n == T->cap) {
-    uint32_t ncap = T->cap ? T->cap * 2 : 8;
-    if (T->cap > UINT32_MAX / 2 || ncap > SIZE_MAX / (w * sizeof(SvmValue))) return b->oom = true, NULL;
-    SvmValue *nv = svm_arena_grow(b->a, T->vals, T->cap * w * sizeof *nv, ncap * w * sizeof *nv);
-    if (!nv) return b->oom = true, NULL;
-    T->vals = nv;
-    uint32_t *nl = svm_arena_grow(b->a, T->lines, T->cap * sizeof *nl, ncap * sizeof *nl);
-    if (!nl) return b->oom = true, NULL;
-    T->lines = nl;
-    T->cap = ncap;
+  uint32_t ncap = T->cap ? T->cap * 2 : 8;
+  if (T->cap > UINT32_MAX / 2 || ncap > (SIZE_MAX - (size_t)ncap * sizeof *T->lines) / (w * sizeof(SvmValue)))
+    return b->oom = true, false;
+  size_t vbytes = (size_t)ncap * w * sizeof(SvmValue);
+  SvmValue *nv = balloc(b, vbytes + (size_t)ncap * sizeof *T->lines);
+  if (!nv) return false;
+  uint32_t *nl = (uint32_t *)(void *)((char *)nv + vbytes);
+  if (T->cap) {
+    memcpy(nv, T->vals, (size_t)T->cap * w * sizeof *nv);
+    memcpy(nl, T->lines, (size_t)T->cap * sizeof *nl);
   }
-  return nf ? &T->vals[(size_t)T->n * nf] : R->row;
+  T->vals = nv;
+  T->lines = nl;
+  T->cap = ncap;
+  return true;
 }
 
 static int64_t table_commit(SvmFactReader *R, uint32_t k, uint32_t line) {
@@ -1320,19 +1392,106 @@ static void absent(SvmFactReader *R, uint32_t k, uint32_t i, SvmValue *row, bool
   }
 }
 
+/* The head of a value (see FieldInfo.head) and a zero body, as convert's
+ * memset leaves it; the caller then sets the member it holds. */
+_Static_assert(offsetof(SvmValue, u) == sizeof(uint64_t), "a value is its head, then its body");
+
+static inline void put_head(SvmValue *out, uint64_t head) {
+  memcpy(out, &head, sizeof head);
+  out->u.i = 0;
+}
+
+/* Field fi of kind k by its plan: the common fields with one switch and no
+ * second look at the schema.  A field the plan does not decide (an error,
+ * a date past the month table, an integer, a boolean) goes to convert,
+ * which starts over from the token and gives the same values and messages
+ * it always did.  1: good, 0: bad (reported), -1: out of arena. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmValue *out) {
+  const FieldInfo *fin = &R->ki[k].f[fi];
+  Block *b = &R->b;
+  if (t->str == fin->text) {
+    switch (fin->plan) {
+    case PLAN_DATE: {
+      int32_t d;
+      if (t->vlen != 10 || !fast_date(R, (const unsigned char *)t->v, &d)) break;
+      put_head(out, fin->head);
+      out->u.date = d;
+      return 1;
+    }
+    case PLAN_COPY: {
+      /* Only a KEY needs the shared pointer (references find it by
+       * pointer); the rules compare other words by their bytes, and a copy
+       * is cheaper than a lookup.  Free text is rarely repeated. */
+      const SvmStr *w = str_new(b, t->v, t->vlen, str_hash(t->v, t->vlen));
+      if (!w) return -1;
+      put_head(out, fin->head);
+      out->u.str = w;
+      return 1;
+    }
+    case PLAN_INTERN: {
+      const SvmStr *w = intern_ref(b, t->v, t->vlen);
+      if (!w) return -1;
+      put_head(out, fin->head);
+      out->u.str = w;
+      return 1;
+    }
+    case PLAN_ENUM:
+    case PLAN_ENUM_KEY: {
+      uint32_t i;
+      for (i = 0; i < fin->nenum; i++)
+        if (fin->enums[i]->len == t->vlen && bytes_eq(fin->penums[i], t->v, t->vlen)) break;
+      if (i == fin->nenum) break;  /* convert reports it, with a suggestion */
+      /* The program's own string: nothing to copy or intern, and equal
+       * words still share one pointer.  A KEY is interned all the same: its
+       * string carries the key's tag. */
+      const SvmStr *w = fin->plan == PLAN_ENUM ? fin->enums[i] : intern_ref(b, t->v, t->vlen);
+      if (!w) return -1;
+      put_head(out, fin->head);
+      out->u.str = w;
+      return 1;
+    }
+    case PLAN_REF: {
+      const SvmStr *w = intern_ref(b, t->v, t->vlen);
+      if (!w) return -1;
+      put_head(out, fin->head);
+      uint32_t row1 = skey_find(b, w, fin->ref_kind);
+      if (row1) {
+        out->u.fact = row1 - 1;
+        return 1;
+      }
+      /* Declared later in the block, or never: decided at the block's end. */
+      out->u.fact = -1;
+      PendingRef pr = {w, k, b->tables[k].n, fi, (uint32_t)(R->lineno > UINT32_MAX ? UINT32_MAX : R->lineno),
+                       VCOL(R, t)};
+      return pend_add(b, &pr) ? 1 : -1;
+    }
+    default:
+      break;
+    }
+  }
+  return convert(R, k, fi, &R->prog->kinds[k].fields[fi], t, out);
+}
+
 /* Reads the fields of a fact of kind k (the kind word is already lexed) and
  * appends it.  Even a bad fact is appended, with placeholders, so that its
  * key still counts and one mistake does not cascade into "not declared". */
 static void parse_fact(SvmFactReader *R, uint32_t k) {
   const SvmProgram *P = R->prog;
-  const SvmKind *K = &P->kinds[k];
   const KindInfo *ki = &R->ki[k];
   Block *b = &R->b;
-  SvmValue *row = table_reserve(R, k);
+  uint32_t nfields = ki->nfields;
+  SvmValue *row = table_reserve(R, k, nfields);
   if (!row) return;
   uint32_t npos = 0;
   bool named = false, lexbad = false;
   int first_named_col = 0;
+  /* The column of the KEY field, for "already declared".  Other columns are
+   * not kept: a named field's is (R->fcol) for "given twice", and the rest
+   * are worked out from the token's pointers when a message needs one. */
+  int keycol = 0;
   char use[MSG_LEN / 2];
   Snip sn;
   /* Which fields are given, and which of them are good: bit masks for the
@@ -1340,7 +1499,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
    * clears them for free and finds the fields it lacks with a bit scan;
    * R->given for the rest. */
   uint64_t given = 0, good = 0;
-  if (K->nfields > 64) memset(R->given, 0, K->nfields - 64);
+  if (nfields > 64) memset(R->given, 0, nfields - 64);
   Tok t = {0};  /* lex fills it for TK_FIELD; zeroed for the analyzer */
   for (;;) {
     int tk = lex(R, &t);
@@ -1355,11 +1514,11 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
       named = true;
       if ((fi = find_named(R, k, &t)) < 0) continue;
       if (fi < 64 ? given >> fi & 1 : R->given[fi - 64] != 0) {
-        REPORT(R, KCOL(R, &t), "'%s' is given twice (first at column %d)", field_name(P, &K->fields[fi]),
-               R->fcol[fi]);
+        REPORT(R, KCOL(R, &t), "'%s' is given twice (first at column %d)", ki->f[fi].name->s, R->fcol[fi]);
         continue;
       }
       R->fcol[fi] = KCOL(R, &t);
+      if (fi == ki->key_field) keycol = R->fcol[fi];
     } else {
       if (named) {
         REPORT(R, VCOL(R, &t), "positional field after named fields (named fields, key=value, come last; "
@@ -1374,9 +1533,9 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
         continue;
       }
       fi = (int)npos++;
-      R->fcol[fi] = VCOL(R, &t);
+      if (fi == ki->key_field) keycol = VCOL(R, &t);
     }
-    int r = convert(R, k, (uint32_t)fi, &K->fields[fi], &t, &row[fi]);
+    int r = decode(R, k, (uint32_t)fi, &t, &row[fi]);
     if (r < 0) return;
     if (fi < 64) {
       given |= UINT64_C(1) << fi;
@@ -1385,15 +1544,24 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
       R->given[fi - 64] = r ? 2 : 1;
     }
   }
-  /* The fields not given, in field order. */
-  uint64_t miss = ~given & (K->nfields >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << K->nfields) - 1);
-  for (; miss; miss &= miss - 1) absent(R, k, (uint32_t)__builtin_ctzll(miss), row, &lexbad);
-  for (uint32_t i = 64; i < K->nfields; i++)
+  /* The fields not given: optional ones take their default here, without
+   * a call; absent reports the first required one, in field order. */
+  uint64_t miss = ~given & ki->all;
+  if (miss) {
+    const SvmField *fields = P->kinds[k].fields;
+    for (uint64_t m = miss & ki->opt; m; m &= m - 1) {
+      unsigned i = (unsigned)__builtin_ctzll(m);
+      row[i] = fields[i].dflt;
+    }
+    for (uint64_t m = miss & ~ki->opt; m; m &= m - 1) absent(R, k, (uint32_t)__builtin_ctzll(m), row, &lexbad);
+  }
+  for (uint32_t i = 64; i < nfields; i++)
     if (!R->given[i - 64]) absent(R, k, i, row, &lexbad);
   uint32_t line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
   int64_t at = table_commit(R, k, line);
-  if (K->key_field >= 0 && (K->key_field < 64 ? good >> K->key_field & 1 : R->given[K->key_field - 64] == 2)) {
-    const SvmValue *kv = &row[K->key_field];
+  int32_t kf = ki->key_field;
+  if (kf >= 0 && (kf < 64 ? good >> kf & 1 : R->given[kf - 64] == 2)) {
+    const SvmValue *kv = &row[kf];
     bool str = kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT;  /* interned: see convert */
     uint64_t bits = key_bits(kv);
     uint32_t row1;
@@ -1405,11 +1573,10 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
     if (row1) {
       const SvmFactTable *T = &b->tables[k];
       if (str)
-        REPORT(R, R->fcol[K->key_field], "%s '%s' is already declared on line %u", kind_name(P, k),
+        REPORT(R, keycol, "%s '%s' is already declared on line %u", kind_name(P, k),
                snip(&sn, kv->u.str->s, kv->u.str->len), T->lines[row1 - 1]);
       else
-        REPORT(R, R->fcol[K->key_field], "this %s is already declared on line %u", kind_name(P, k),
-               T->lines[row1 - 1]);
+        REPORT(R, keycol, "this %s is already declared on line %u", kind_name(P, k), T->lines[row1 - 1]);
     } else if (str) {
       skey_add(b, kv->u.str, k, (uint32_t)at);
     } else {
@@ -1519,6 +1686,29 @@ static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t 
   for (; R->ktab[i].name; i = (i + 1) & R->kmask)
     if (R->ktab[i].len == len && memcmp(R->ktab[i].name, name, len) == 0) return;  /* first wins */
   R->ktab[i] = (KindSlot){name, pre, len, k};
+}
+
+/* The plan of one field (see PLAN_*), from a schema schema_check passed. */
+static void field_plan(FieldInfo *fi, const SvmField *f) {
+  SvmValue v;
+  memset(&v, 0, sizeof v);
+  v.tag = f->type;
+  if (f->type == SVM_T_FACT) v.aux = f->ref_kind;
+  memcpy(&fi->head, &v, sizeof fi->head);
+  fi->nenum = f->nenum;
+  fi->ref_kind = f->ref_kind;
+  fi->text = f->type == SVM_T_TEXT;
+  bool key = f->flags & SVM_F_KEY;
+  switch (f->type) {
+  case SVM_T_DATE: fi->plan = PLAN_DATE; break;
+  case SVM_T_TEXT: fi->plan = key ? PLAN_INTERN : PLAN_COPY; break;
+  case SVM_T_WORD:
+    if (f->nenum > 0) fi->plan = key ? PLAN_ENUM_KEY : PLAN_ENUM;
+    else fi->plan = key ? PLAN_INTERN : PLAN_COPY;
+    break;
+  case SVM_T_FACT: fi->plan = PLAN_REF; break;  /* its kind's KEY is a string: schema_check */
+  default: fi->plan = PLAN_OTHER; break;
+  }
 }
 
 static bool str_ok(const SvmProgram *P, uint32_t idx) { return idx < P->nstrings && P->strings[idx]; }
@@ -1649,7 +1839,12 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
     KindInfo *ki = &R->ki[k];
     while (ki->npos < K->nfields && !(K->fields[ki->npos].flags & SVM_F_NAMED)) ki->npos++;
     ki->f = fi;
+    ki->nfields = K->nfields;
+    ki->key_field = K->key_field;
+    ki->all = K->nfields >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << K->nfields) - 1;
     for (uint32_t i = 0; i < K->nfields; i++, fi++) {
+      field_plan(fi, &K->fields[i]);
+      if (i < 64 && (K->fields[i].flags & SVM_F_OPTIONAL)) ki->opt |= UINT64_C(1) << i;
       fi->name = prog->strings[K->fields[i].name];
       fi->pname = pad_copy(&pool, fi->name);
       fi->enums = en;
@@ -1846,6 +2041,7 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
   Tok t = {0};
   memset(b, 0, sizeof *b);
   b->a = arena;
+  b->limit = arena->cap ? arena->cap : SIZE_MAX;
   b->line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
   memset(out, 0, sizeof *out);
   out->file = R->path;
