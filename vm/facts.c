@@ -595,6 +595,18 @@ static inline unsigned char *find_nl(unsigned char *p, size_t n) {
 #endif
 }
 
+/* Skips the spaces and tabs at p.  One space is the usual separator and two
+ * the usual indent: those cost a compare or two, not a table lookup a byte
+ * (the byte loop was the scanner's largest single line). */
+static inline unsigned char *skip_space(const uint8_t *cls, unsigned char *p) {
+  if (*p == ' ') {
+    p++;
+    if (*p == ' ') p++;
+  }
+  while (cls[*p] & C_SPACE) p++;
+  return p;
+}
+
 static int read_line_slow(SvmFactReader *R);
 
 /* The common case inline: a whole line of fewer than FACTS_MAX_LINE bytes
@@ -607,9 +619,10 @@ static inline int read_line(SvmFactReader *R) {
   if (!nl || len >= FACTS_MAX_LINE || (len > 0 && base[len - 1] == '\r')) return read_line_slow(R);
   R->pos += len + 1;
   R->lineno++;
-  R->line = R->p = R->last = base;
+  R->line = R->last = base;
   R->end = base + len;  /* the '\n' there is the sentinel every lexer loop stops at */
   R->line_cr = false;
+  R->p = skip_space(R->cls, base);  /* the indent: lex starts at a field */
   return 1;
 }
 
@@ -645,8 +658,9 @@ static int read_line_slow(SvmFactReader *R) {
       continue;
     }
     base[len] = '\n';  /* the sentinel every lexer loop stops at */
-    R->line = R->p = R->last = base;
+    R->line = R->last = base;
     R->end = base + len;
+    R->p = skip_space(R->cls, base);
     return 1;
   }
 }
@@ -761,8 +775,6 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
   return NULL;
 }
 
-/* The next field of the line: TK_FIELD (filled in t), TK_END at the end of
- * the line, TK_BAD after reporting (the rest of the line is dropped). */
 /* The end of the word starting at p: the first byte that is not a word
  * character, found 16 bytes a step with SSE2 (every x86-64 has it), else 8
  * (see FACTS_PAD).  Every line ends in a '\n' sentinel, which is not one. */
@@ -820,24 +832,26 @@ static inline unsigned char *word_end(unsigned char *p) {
 }
 #endif
 
-/* Inlined into its callers: a call a field cost more than the lexing. */
+/* The next field of the line: TK_FIELD (filled in t), TK_END at the end of
+ * the line, TK_BAD after reporting (the rest of the line is dropped).
+ * R->p is never at a space or tab here: read_line and every field that lexed
+ * well leave it past them (skip_space), so that each separator is skipped
+ * once, where the field's end is already in hand.  R->last stays at the end
+ * of the last good field, where a missing field is reported.  The checks go
+ * in order of frequency: a word, the end of the line, a comment, a string.
+ * Inlined into its callers: a call a field cost more than the lexing. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline int lex(SvmFactReader *R, Tok *t) {
   const uint8_t *cls = R->cls;
   unsigned char *p = R->p;
-  while (cls[*p] & C_SPACE) p++;
-  if (*p == '\n') {
-    R->p = p;
-    return TK_END;
-  }
-  if (*p == '#') return lex_comment(R, p);
-  t->key = NULL;
+  unsigned c = *p;  /* not a space or tab (an assert here cost 2% of a run) */
   t->str = false;
-  if (cls[*p] & C_WORD) {
+  if (cls[c] & C_WORD) {
     unsigned char *s = p;
     p = word_end(p);
+    t->key = NULL;
     if (*p == '=') {
       t->key = (const char *)s;
       t->klen = (size_t)(p - s);
@@ -857,7 +871,12 @@ static inline int lex(SvmFactReader *R, Tok *t) {
     }
     t->v = (const char *)s;
     t->vlen = (size_t)(p - s);
-  } else if (*p == '"') {
+  } else if (c == '\n') {
+    return TK_END;
+  } else if (c == '#') {
+    return lex_comment(R, p);
+  } else if (c == '"') {
+    t->key = NULL;
   string:
     t->str = true;
     p = lex_string(R, p, t);
@@ -865,8 +884,9 @@ static inline int lex(SvmFactReader *R, Tok *t) {
   } else {
     return lex_fail(R, p);
   }
-  if (!(cls[*p] & C_SEP)) return lex_fail(R, p);
-  R->p = R->last = p;
+  if (*p != ' ' && !(cls[*p] & C_SEP)) return lex_fail(R, p);
+  R->last = p;
+  R->p = skip_space(cls, p);
   return TK_FIELD;
 }
 
@@ -1409,8 +1429,8 @@ static inline void put_head(SvmValue *out, uint64_t head) {
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const Tok *t, SvmValue *out) {
-  const FieldInfo *fin = &R->ki[k].f[fi];
+static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldInfo *fin, const Tok *t,
+                         SvmValue *out) {
   Block *b = &R->b;
   if (t->str == fin->text) {
     switch (fin->plan) {
@@ -1482,23 +1502,26 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   const SvmProgram *P = R->prog;
   const KindInfo *ki = &R->ki[k];
   Block *b = &R->b;
-  uint32_t nfields = ki->nfields;
+  uint32_t nfields = ki->nfields, maxpos = ki->npos;
+  int32_t kf = ki->key_field;
   SvmValue *row = table_reserve(R, k, nfields);
   if (!row) return;
   uint32_t npos = 0;
   bool named = false, lexbad = false;
   int first_named_col = 0;
-  /* The column of the KEY field, for "already declared".  Other columns are
-   * not kept: a named field's is (R->fcol) for "given twice", and the rest
-   * are worked out from the token's pointers when a message needs one. */
+  /* The KEY field: whether it was good, and its column for "already
+   * declared".  Other columns are not kept: a named field's is (R->fcol) for
+   * "given twice", the rest are worked out from the token's pointers when a
+   * message needs one. */
+  bool keygood = false;
   int keycol = 0;
   char use[MSG_LEN / 2];
   Snip sn;
-  /* Which fields are given, and which of them are good: bit masks for the
-   * first 64 fields (every kind of schema v1 has fewer), so that a fact
-   * clears them for free and finds the fields it lacks with a bit scan;
-   * R->given for the rest. */
-  uint64_t given = 0, good = 0;
+  /* Which named fields are given: a bit mask for the first 64 fields (every
+   * kind of schema v1 has fewer), so that a fact clears it for free and
+   * finds the fields it lacks with a bit scan; R->given for the rest.  The
+   * positional fields given are the first npos, counted, not marked. */
+  uint64_t given = 0;
   if (nfields > 64) memset(R->given, 0, nfields - 64);
   Tok t = {0};  /* lex fills it for TK_FIELD; zeroed for the analyzer */
   for (;;) {
@@ -1509,7 +1532,22 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
       break;
     }
     int fi;
-    if (t.key) {
+    if (!t.key) {
+      if (named) {
+        REPORT(R, VCOL(R, &t), "positional field after named fields (named fields, key=value, come last; "
+                          "the first is at column %d)", first_named_col);
+        continue;
+      }
+      if (npos >= maxpos) {
+        if (npos++ == maxpos) {
+          usage(P, k, use, sizeof use);
+          REPORT(R, VCOL(R, &t), "too many fields for %s (expected: %s)", kind_name(P, k), use);
+        }
+        continue;
+      }
+      fi = (int)npos++;
+      if (fi == kf) keycol = VCOL(R, &t);
+    } else {
       if (!named) first_named_col = KCOL(R, &t);
       named = true;
       if ((fi = find_named(R, k, &t)) < 0) continue;
@@ -1518,32 +1556,17 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
         continue;
       }
       R->fcol[fi] = KCOL(R, &t);
-      if (fi == ki->key_field) keycol = R->fcol[fi];
-    } else {
-      if (named) {
-        REPORT(R, VCOL(R, &t), "positional field after named fields (named fields, key=value, come last; "
-                          "the first is at column %d)", first_named_col);
-        continue;
-      }
-      if (npos >= ki->npos) {
-        if (npos++ == ki->npos) {
-          usage(P, k, use, sizeof use);
-          REPORT(R, VCOL(R, &t), "too many fields for %s (expected: %s)", kind_name(P, k), use);
-        }
-        continue;
-      }
-      fi = (int)npos++;
-      if (fi == ki->key_field) keycol = VCOL(R, &t);
+      if (fi < 64) given |= UINT64_C(1) << fi;
+      else R->given[fi - 64] = 1;
+      if (fi == kf) keycol = R->fcol[fi];
     }
-    int r = decode(R, k, (uint32_t)fi, &t, &row[fi]);
+    int r = decode(R, k, (uint32_t)fi, &ki->f[fi], &t, &row[fi]);
     if (r < 0) return;
-    if (fi < 64) {
-      given |= UINT64_C(1) << fi;
-      good |= (uint64_t)(r != 0) << fi;
-    } else {
-      R->given[fi - 64] = r ? 2 : 1;
-    }
+    if (fi == kf) keygood = r != 0;
   }
+  if (npos > maxpos) npos = maxpos;
+  given |= npos >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << npos) - 1;
+  for (uint32_t i = 64; i < npos; i++) R->given[i - 64] = 1;
   /* The fields not given: optional ones take their default here, without
    * a call; absent reports the first required one, in field order. */
   uint64_t miss = ~given & ki->all;
@@ -1559,8 +1582,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
     if (!R->given[i - 64]) absent(R, k, i, row, &lexbad);
   uint32_t line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
   int64_t at = table_commit(R, k, line);
-  int32_t kf = ki->key_field;
-  if (kf >= 0 && (kf < 64 ? good >> kf & 1 : R->given[kf - 64] == 2)) {
+  if (keygood) {
     const SvmValue *kv = &row[kf];
     bool str = kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT;  /* interned: see convert */
     uint64_t bits = key_bits(kv);
