@@ -174,6 +174,10 @@ typedef struct {
   const char *v;    /* a string's text starts after its opening quote */
   size_t vlen;
   bool str;         /* the value was a quoted string */
+  /* key=VALUE only: VALUE is a date fast_date took, day its number (see
+   * lex; most named fields are dates, and this spares their word scan). */
+  bool dated;
+  int32_t day;
 } Tok;
 
 #define KCOL(R, t) col_of((R), (const unsigned char *)(t)->key)
@@ -666,6 +670,40 @@ static int read_line_slow(SvmFactReader *R) {
   }
 }
 
+/* YYYY-MM-DD of a year the month table covers: true with the day number.
+ * Anything else (other years, bad dates, other shapes) is left to
+ * svm_date_parse, which decides and gives the same day numbers.  The shape
+ * is checked eight bytes at once ("YYYY-MM-" as one integer, then "DD"):
+ * dates are a third of the fields of a typical file, and ten byte tests
+ * each were the scanner's largest single cost. */
+static inline bool fast_date(const SvmFactReader *R, const unsigned char *s, int32_t *out) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t x;
+  uint16_t z;
+  memcpy(&x, s, 8);
+  memcpy(&z, s + 8, 2);
+  /* Byte i of x is s[i].  Digits have the high nibble 3 and stay below 0x3A
+   * after adding 6 (no carry leaves a byte once the high nibbles are 3);
+   * bytes 4 and 7 are '-'. */
+  if ((x & 0xFFF0F0FFF0F0F0F0ULL) != 0x2D30302D30303030ULL ||
+      ((x + 0x0006060006060606ULL) & 0x00F0F000F0F0F0F0ULL) != 0x0030300030303030ULL ||
+      (z & 0xF0F0u) != 0x3030u || ((z + 0x0606u) & 0xF0F0u) != 0x3030u)
+    return false;
+  uint64_t v = x & 0x000F0F000F0F0F0FULL;
+  uint64_t t = v * 10 + (v >> 8);  /* byte 0: YY of the century, byte 2: the rest, byte 5: MM */
+  unsigned y = (unsigned)(t & 0xFF) * 100 + (unsigned)((t >> 16) & 0xFF), m = (unsigned)((t >> 40) & 0xFF);
+  unsigned d = (unsigned)(z & 0x0F) * 10 + (unsigned)((z >> 8) & 0x0F);
+  if (y - DATE_Y0 >= DATE_YEARS || m - 1 >= 12) return false;
+  unsigned i = (y - DATE_Y0) * 12 + m - 1;
+  if (d - 1 >= R->mdays[i]) return false;
+  *out = R->mfirst[i] + (int32_t)d - 1;
+  return true;
+#else
+  (void)R, (void)s, (void)out;
+  return false;
+#endif
+}
+
 /* ---- lexing ---------------------------------------------------------------------- */
 
 static int col_of(const SvmFactReader *R, const unsigned char *p) { return (int)(p - R->line) + 1; }
@@ -868,7 +906,11 @@ static inline int lex(SvmFactReader *R, Tok *t) {
         return lex_fail(R, p);
       }
       s = p;
-      p = word_end(p);
+      /* Ten bytes fast_date takes, then a space or the line's end, are the
+       * word word_end would find (digits and '-' are word bytes): the value
+       * is kept decoded for decode, and not scanned again. */
+      t->dated = fast_date(R, p, &t->day) && (p[10] == ' ' || p[10] == '\n');
+      p = t->dated ? p + 10 : word_end(p);
     }
     t->v = (const char *)s;
     t->vlen = (size_t)(p - s);
@@ -1195,40 +1237,6 @@ static bool is_date_shaped(const char *s, size_t len) {
   return true;
 }
 
-/* YYYY-MM-DD of a year the month table covers: true with the day number.
- * Anything else (other years, bad dates, other shapes) is left to
- * svm_date_parse, which decides and gives the same day numbers.  The shape
- * is checked eight bytes at once ("YYYY-MM-" as one integer, then "DD"):
- * dates are a third of the fields of a typical file, and ten byte tests
- * each were the scanner's largest single cost. */
-static inline bool fast_date(const SvmFactReader *R, const unsigned char *s, int32_t *out) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  uint64_t x;
-  uint16_t z;
-  memcpy(&x, s, 8);
-  memcpy(&z, s + 8, 2);
-  /* Byte i of x is s[i].  Digits have the high nibble 3 and stay below 0x3A
-   * after adding 6 (no carry leaves a byte once the high nibbles are 3);
-   * bytes 4 and 7 are '-'. */
-  if ((x & 0xFFF0F0FFF0F0F0F0ULL) != 0x2D30302D30303030ULL ||
-      ((x + 0x0006060006060606ULL) & 0x00F0F000F0F0F0F0ULL) != 0x0030300030303030ULL ||
-      (z & 0xF0F0u) != 0x3030u || ((z + 0x0606u) & 0xF0F0u) != 0x3030u)
-    return false;
-  uint64_t v = x & 0x000F0F000F0F0F0FULL;
-  uint64_t t = v * 10 + (v >> 8);  /* byte 0: YY of the century, byte 2: the rest, byte 5: MM */
-  unsigned y = (unsigned)(t & 0xFF) * 100 + (unsigned)((t >> 16) & 0xFF), m = (unsigned)((t >> 40) & 0xFF);
-  unsigned d = (unsigned)(z & 0x0F) * 10 + (unsigned)((z >> 8) & 0x0F);
-  if (y - DATE_Y0 >= DATE_YEARS || m - 1 >= 12) return false;
-  unsigned i = (y - DATE_Y0) * 12 + m - 1;
-  if (d - 1 >= R->mdays[i]) return false;
-  *out = R->mfirst[i] + (int32_t)d - 1;
-  return true;
-#else
-  (void)R, (void)s, (void)out;
-  return false;
-#endif
-}
-
 /* The value of field fi of kind k (f) from a word or string.  1: good, 0: bad
  * (reported; *out holds a placeholder), -1: out of arena. */
 static int convert(SvmFactReader *R, uint32_t k, uint32_t fi, const SvmField *f, const Tok *t, SvmValue *out) {
@@ -1437,7 +1445,8 @@ static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldI
     switch (fin->plan) {
     case PLAN_DATE: {
       int32_t d;
-      if (t->vlen != 10 || !fast_date(R, (const unsigned char *)t->v, &d)) break;
+      if (t->key && t->dated) d = t->day;
+      else if (t->vlen != 10 || !fast_date(R, (const unsigned char *)t->v, &d)) break;
       put_head(out, fin->head);
       out->u.date = d;
       return 1;
