@@ -300,9 +300,16 @@ struct SvmFactReader {
   unsigned char *buf;   /* FACTS_BUF_SIZE bytes */
   size_t pos, len;      /* unread bytes are buf[pos, len) */
   size_t scanned;       /* bytes after pos known to hold no '\n' */
+  /* buf[pos, safe) is whole lines, LF-terminated, none with a CR (safe_scan,
+   * after each read): read_line takes a line there without looking for its
+   * end, and the lexer finds it.  Then `open` is set and `end` is NULL until
+   * someone needs the end (line_end); the next read_line moves pos past it. */
+  size_t safe;
+  bool open;
   uint64_t lineno;      /* number of the current line */
 
-  /* The current line, lexed in place: line[0 .. end) with *end == '\n'. */
+  /* The current line, lexed in place: line[0 .. end) with *end == '\n'
+   * (end NULL: not found yet, see safe). */
   unsigned char *line, *p, *end, *last;
   bool line_cr;         /* the line ended in CRLF (its CR is where the sentinel is) */
 
@@ -522,9 +529,42 @@ static void set_fatal_io(SvmFactReader *R, SvmDiag *d) {
   if (d) *d = R->fatal_diag;
 }
 
+/* The last '\n' in [b, e), or NULL. */
+static const unsigned char *last_nl(const unsigned char *b, const unsigned char *e) {
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (e - b >= 16) {
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(e - 16)), nl));
+    if (m) return e - 16 + (31 - __builtin_clz(m));
+    e -= 16;
+  }
+#endif
+  while (e > b)
+    if (*--e == '\n') return e;
+  return NULL;
+}
+
+/* Works out R->safe for the bytes now in the buffer: up to the last
+ * newline before the first CR (a CRLF file is read by read_line_slow,
+ * which turns each CR into the sentinel). */
+static void safe_scan(SvmFactReader *R) {
+  const unsigned char *b = R->buf + R->pos, *e = R->buf + R->len;
+  const unsigned char *cr = memchr(b, '\r', (size_t)(e - b));
+  const unsigned char *nl = last_nl(b, cr ? cr : e);
+  R->safe = nl ? (size_t)(nl - R->buf) + 1 : 0;
+}
+
+static int fill_read(SvmFactReader *R);
+
 /* Moves the unread bytes to the front and reads once.  1: read some, 0: end
  * of file, -1: error (R->read_errno set). */
 static int fill(SvmFactReader *R) {
+  int r = fill_read(R);
+  safe_scan(R);
+  return r;
+}
+
+static int fill_read(SvmFactReader *R) {
   if (R->pos > 0) {
     memmove(R->buf, R->buf + R->pos, R->len - R->pos);
     R->len -= R->pos;
@@ -614,19 +654,44 @@ static inline unsigned char *skip_space(const uint8_t *cls, unsigned char *p) {
 
 static int read_line_slow(SvmFactReader *R);
 
-/* The common case inline: a whole line of fewer than FACTS_MAX_LINE bytes
- * in the buffer, LF-terminated. */
+/* The end of the current line (its '\n'), found and kept on first use when
+ * read_line did not look for it.  `from` lies within the line, at or past
+ * every byte lex_string has rewritten (a `\n` escape leaves a newline
+ * behind it, never ahead). */
+static unsigned char *line_end_find(SvmFactReader *R, unsigned char *from) {
+  unsigned char *e = find_nl(from, (size_t)(R->buf + R->len - from));
+  assert(e);  /* the line ends before R->safe <= R->len */
+  return R->end = e;
+}
+
+static inline unsigned char *line_end(SvmFactReader *R, unsigned char *from) {
+  if (R->end) return R->end;
+  if (*from == '\n') return R->end = from;  /* lexed to its end: the usual case */
+  return line_end_find(R, from);
+}
+
+/* Done with a line read_line did not measure: pos goes past it.  R->p is
+ * past every field lexed (or at the end after an error). */
+static inline void line_close(SvmFactReader *R) {
+  R->pos = (size_t)(line_end(R, R->p) - R->buf) + 1;
+  R->open = false;
+}
+
+/* The common case inline: a line in buf[pos, safe), whole, LF-terminated,
+ * no CR, shorter than FACTS_MAX_LINE (safe - pos bounds it).  Its end is
+ * not looked for here: the lexer stops at the '\n' (no lexer loop takes
+ * one), so every byte of a line is scanned once, by the lexer, where a
+ * newline search first scanned it all again (about 40 instructions a line). */
 static inline int read_line(SvmFactReader *R) {
-  unsigned char *base = R->buf + R->pos;
-  size_t avail = R->len - R->pos;
-  unsigned char *nl = R->scanned ? NULL : find_nl(base, avail);
-  size_t len = nl ? (size_t)(nl - base) : 0;
-  if (!nl || len >= FACTS_MAX_LINE || (len > 0 && base[len - 1] == '\r')) return read_line_slow(R);
-  R->pos += len + 1;
+  if (R->open) line_close(R);
+  size_t pos = R->pos;
+  if (pos >= R->safe || R->safe - pos > FACTS_MAX_LINE) return read_line_slow(R);
+  unsigned char *base = R->buf + pos;
   R->lineno++;
   R->line = R->last = base;
-  R->end = base + len;  /* the '\n' there is the sentinel every lexer loop stops at */
-  R->line_cr = false;
+  R->end = NULL;
+  R->open = true;
+  R->line_cr = false;  /* no CR in buf[pos, safe) */
   R->p = skip_space(R->cls, base);  /* the indent: lex starts at a field */
   return 1;
 }
@@ -747,7 +812,7 @@ static int lex_fail(SvmFactReader *R, unsigned char *p) {
   } else {
     REPORT(R, col, "unexpected character '%c'", (int)c);
   }
-  R->p = R->end;
+  R->p = line_end(R, p);
   return TK_BAD;
 }
 
@@ -792,7 +857,7 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
           REPORT(R, col_of(R, p), "unknown escape '\\%c' in a string (use \\\", \\\\, \\n or \\t)", (int)e);
         else
           REPORT(R, col_of(R, p), "unknown escape in a string (use \\\", \\\\, \\n or \\t)");
-        R->p = R->end;
+        R->p = line_end(R, p);
         return NULL;
       }
       *w++ = (unsigned char)out;
@@ -810,7 +875,7 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
     p += n;
   }
   REPORT(R, col_of(R, open), "unterminated string (no closing '\"' on this line)");
-  R->p = R->end;
+  R->p = line_end(R, p);
   return NULL;
 }
 
@@ -900,7 +965,7 @@ static inline int lex(SvmFactReader *R, Tok *t) {
         if (cls[*p] & C_SEP) {
           Snip sn;
           REPORT(R, col_of(R, p), "missing value after '%s='", snip(&sn, t->key, t->klen));
-          R->p = R->end;
+          R->p = line_end(R, p);
           return TK_BAD;
         }
         return lex_fail(R, p);
@@ -2257,6 +2322,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   size_t carry = 0, linelen = 0;
   if (!R->cutting) {
     if (!R->pending || R->chunk) return 0;
+    if (R->open) line_close(R);
     R->pending = false;
     R->cutting = true;
     linelen = (size_t)(R->end - R->line) + 1 + R->line_cr;  /* its bytes, CR and LF */
@@ -2292,6 +2358,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   n += carry;
   R->pos = R->len = 0;
   R->scanned = 0;
+  R->safe = 0;
 
   size_t from = 0, cut = 0;
   /* A stream (a pipe) with no more bytes ready: then the chunk is cut at
@@ -2388,6 +2455,7 @@ int svm_facts_chunk(SvmFactReader *R, size_t want, size_t max, SvmChunk *c, SvmD
   }
   memcpy(R->buf, data + cut, rest);
   R->len = rest;
+  R->safe = 0;  /* read_line_slow, or the next fill, looks at these bytes */
   c->len = cut;
   /* The chunk's lines: up to and including the one the cut follows. */
   R->lineno = c->first_line + count_nl(data, cut) - 1;
@@ -2414,6 +2482,8 @@ void svm_facts_rebind(SvmFactReader *R, const SvmChunk *c, SvmErrorFn err, void 
   R->pos = 0;
   R->len = c->len;
   R->scanned = 0;
+  R->open = false;
+  safe_scan(R);
   R->eof = true;
   R->lineno = c->first_line - 1;
   R->pending = false;
