@@ -234,6 +234,7 @@ typedef struct {
   uint64_t all;     /* bits of the fields below 64 */
   uint64_t opt;     /* ... of those that are optional: absent ones take dflt */
   uint64_t dates;   /* ... of the positional dates (parse_fact's fast_date shortcut) */
+  uint64_t refs;    /* ... of the positional references (its Block.last shortcut) */
   FieldInfo *f;     /* nfields of them */
 } KindInfo;
 
@@ -275,9 +276,9 @@ typedef struct {
   uint32_t kmask, kcount;
   PendingRef *pend;     /* references that named a key not yet seen */
   uint32_t npend, pcap;
-  /* The word intern returned last: the lines after a `person` line name
+  /* The word intern_ref gave last: the lines after a `person` line name
    * that person, so most references are this word and need neither a hash
-   * nor a probe (intern_ref). */
+   * nor a probe, nor even a word scan (parse_fact).  Only word bytes. */
   const SvmStr *last;
   size_t limit;         /* the arena's cap, or SIZE_MAX without one (balloc_fast) */
   const SvmStr *id;
@@ -652,6 +653,13 @@ static inline unsigned char *skip_space(const uint8_t *cls, unsigned char *p) {
   return p;
 }
 
+/* The same after a field, where one space is the rule. */
+static inline unsigned char *skip_sep(const uint8_t *cls, unsigned char *p) {
+  p += *p == ' ';
+  while (cls[*p] & C_SPACE) p++;
+  return p;
+}
+
 static int read_line_slow(SvmFactReader *R);
 
 /* The end of the current line (its '\n'), found and kept on first use when
@@ -994,7 +1002,7 @@ static inline int lex(SvmFactReader *R, Tok *t) {
   }
   if (*p != ' ' && !(cls[*p] & C_SEP)) return lex_fail(R, p);
   R->last = p;
-  R->p = skip_space(cls, p);
+  R->p = skip_sep(cls, p);
   return TK_FIELD;
 }
 
@@ -1142,21 +1150,28 @@ static const SvmStr *intern(Block *b, const char *s, size_t len) {
   uint32_t h = str_hash(s, len);
   uint32_t i = h & b->imask;  /* the hash is mixed already */
   for (const SvmStr *e; (e = b->itab[i]) != NULL; i = (i + 1) & b->imask)
-    if (e->hash == h && e->len == len && bytes_eq(e->s, s, len)) return b->last = e;
+    if (e->hash == h && e->len == len && bytes_eq(e->s, s, len)) return e;
   SvmStr *n = str_new_tagged(b, s, len, h);
   if (!n) return NULL;
   b->itab[i] = n;
   b->icount++;
-  return b->last = n;
+  return n;
 }
 
-/* intern, first trying the word it returned last (Block.last).  The table
- * grows at the same calls as without the shortcut (the test does not
- * depend on the word), so the arena sees the same allocations. */
+/* Whether intern would not grow the table now: the word shortcuts below
+ * skip intern only then, so the table grows at the same calls as without
+ * them and the arena sees the same allocations. */
+static inline bool intern_has_room(const Block *b) { return (b->icount + 1) * 4 <= (b->imask + 1) * 3; }
+
+/* intern for a word (never a quoted string: Block.last holds only word
+ * bytes, which parse_fact's reference shortcut relies on), first trying
+ * the word it gave last. */
 static inline const SvmStr *intern_ref(Block *b, const char *s, size_t len) {
   const SvmStr *w = b->last;
-  if (w && w->len == len && bytes_eq(w->s, s, len) && (b->icount + 1) * 4 <= (b->imask + 1) * 3) return w;
-  return intern(b, s, len);
+  if (w && w->len == len && bytes_eq(w->s, s, len) && intern_has_room(b)) return w;
+  w = intern(b, s, len);
+  if (w) b->last = w;
+  return w;
 }
 
 static uint32_t key_slot(uint64_t bits, uint32_t kind, uint32_t mask) {
@@ -1495,6 +1510,24 @@ static inline void put_head(SvmValue *out, uint64_t head) {
   out->u.i = 0;
 }
 
+/* A reference to the word w (at p in the line) as field fi of kind k.
+ * 1, or -1 out of arena. */
+static inline int ref_put(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldInfo *fin, const SvmStr *w,
+                          const unsigned char *p, SvmValue *out) {
+  Block *b = &R->b;
+  put_head(out, fin->head);
+  uint32_t row1 = skey_find(b, w, fin->ref_kind);
+  if (row1) {
+    out->u.fact = row1 - 1;
+    return 1;
+  }
+  /* Declared later in the block, or never: decided at the block's end. */
+  out->u.fact = -1;
+  PendingRef pr = {w, k, b->tables[k].n, fi, (uint32_t)(R->lineno > UINT32_MAX ? UINT32_MAX : R->lineno),
+                   col_of(R, p)};
+  return pend_add(b, &pr) ? 1 : -1;
+}
+
 /* Field fi of kind k by its plan: the common fields with one switch and no
  * second look at the schema.  A field the plan does not decide (an error,
  * a date past the month table, an integer, a boolean) goes to convert,
@@ -1527,7 +1560,7 @@ static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldI
       return 1;
     }
     case PLAN_INTERN: {
-      const SvmStr *w = intern_ref(b, t->v, t->vlen);
+      const SvmStr *w = t->str ? intern(b, t->v, t->vlen) : intern_ref(b, t->v, t->vlen);
       if (!w) return -1;
       put_head(out, fin->head);
       out->u.str = w;
@@ -1551,17 +1584,7 @@ static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldI
     case PLAN_REF: {
       const SvmStr *w = intern_ref(b, t->v, t->vlen);
       if (!w) return -1;
-      put_head(out, fin->head);
-      uint32_t row1 = skey_find(b, w, fin->ref_kind);
-      if (row1) {
-        out->u.fact = row1 - 1;
-        return 1;
-      }
-      /* Declared later in the block, or never: decided at the block's end. */
-      out->u.fact = -1;
-      PendingRef pr = {w, k, b->tables[k].n, fi, (uint32_t)(R->lineno > UINT32_MAX ? UINT32_MAX : R->lineno),
-                       VCOL(R, t)};
-      return pend_add(b, &pr) ? 1 : -1;
+      return ref_put(R, k, fi, fin, w, (const unsigned char *)t->v, out);
     }
     default:
       break;
@@ -1598,11 +1621,32 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
    * positional fields given are the first npos, counted, not marked. */
   uint64_t given = 0;
   if (nfields > 64) memset(R->given, 0, nfields - 64);
-  /* The positional dates still to come, the next field's in bit 0. */
-  uint64_t dates = ki->dates;
+  /* The positional dates and references still to come, the next field's
+   * in bit 0. */
+  uint64_t dates = ki->dates, refs = ki->refs;
   Tok t = {0};  /* lex fills it for TK_FIELD; zeroed for the analyzer */
   for (;;) {
-    if (dates & 1) {
+    if (refs & 1) {
+      /* The next field names a person, most often the one the line before
+       * named (Block.last): where the line has that word's bytes and a
+       * space after them, lex would give exactly that word (Block.last
+       * holds word bytes only), and intern would give w. */
+      unsigned char *p = R->p;
+      const SvmStr *w = b->last;
+      if (w && bytes_eq(w->s, (const char *)p, w->len) && p[w->len] == ' ' && intern_has_room(b)) {
+        uint32_t fi = npos++;
+        dates >>= 1;
+        refs >>= 1;
+        if (fi == (uint32_t)kf) {
+          keycol = col_of(R, p);
+          keygood = true;
+        }
+        if (ref_put(R, k, fi, &ki->f[fi], w, p, &row[fi]) < 0) return;
+        R->last = p + w->len;
+        R->p = skip_sep(R->cls, p + w->len);
+        continue;
+      }
+    } else if (dates & 1) {
       /* The next field is a date: a third of all fields.  Where the ten
        * bytes at R->p are a date fast_date takes and a space or the end of
        * the line follows, lex would give exactly that word (digits and '-'
@@ -1613,6 +1657,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
       if (fast_date(R, p, &d) && (p[10] == ' ' || p[10] == '\n')) {
         uint32_t fi = npos++;
         dates >>= 1;
+        refs >>= 1;
         if (fi == (uint32_t)kf) {
           keycol = col_of(R, p);
           keygood = true;
@@ -1620,7 +1665,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
         put_head(&row[fi], ki->f[fi].head);
         row[fi].u.date = d;
         R->last = p + 10;
-        R->p = skip_space(R->cls, p + 10);
+        R->p = skip_sep(R->cls, p + 10);
         continue;
       }
     }
@@ -1646,11 +1691,12 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
       }
       fi = (int)npos++;
       dates >>= 1;
+      refs >>= 1;
       if (fi == kf) keycol = VCOL(R, &t);
     } else {
       if (!named) first_named_col = KCOL(R, &t);
       named = true;
-      dates = 0;
+      dates = refs = 0;
       if ((fi = find_named(R, k, &t)) < 0) continue;
       if (fi < 64 ? given >> fi & 1 : R->given[fi - 64] != 0) {
         REPORT(R, KCOL(R, &t), "'%s' is given twice (first at column %d)", ki->f[fi].name->s, R->fcol[fi]);
@@ -1969,6 +2015,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
       field_plan(fi, &K->fields[i]);
       if (i < 64 && (K->fields[i].flags & SVM_F_OPTIONAL)) ki->opt |= UINT64_C(1) << i;
       if (i < 64 && i < ki->npos && K->fields[i].type == SVM_T_DATE) ki->dates |= UINT64_C(1) << i;
+      if (i < 64 && i < ki->npos && K->fields[i].type == SVM_T_FACT) ki->refs |= UINT64_C(1) << i;
       fi->name = prog->strings[K->fields[i].name];
       fi->pname = pad_copy(&pool, fi->name);
       fi->enums = en;
