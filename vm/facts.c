@@ -243,6 +243,7 @@ typedef struct {
   uint64_t pre;     /* its first eight bytes (fewer: zero-padded) */
   uint32_t len;
   uint32_t kind;
+  bool again;       /* a schema kind whose name is word bytes only: R->klast may hold it */
 } KindSlot;
 
 /* The first min(len, 8) bytes of s as an integer, the rest zero: loaded
@@ -326,6 +327,10 @@ struct SvmFactReader {
   const char **penums;  /* the same, zero-padded copies */
   char *names;          /* the zero-padded copies of the schema's names */
   KindSlot *ktab;       /* fact kind by name */
+  /* The kind of the last line line_kind looked up (if `again`): tried
+   * first on the next line, since facts of one kind come in runs
+   * (credential, credential, exam ...). */
+  const KindSlot *klast;
   uint32_t kmask;
   uint32_t kind_partner, kind_as_of; /* sentinels above every kind index */
 
@@ -1809,8 +1814,10 @@ static inline uint32_t line_kind(SvmFactReader *R, const Tok *t) {
     uint64_t pre = prefix_padded(t->v, t->vlen);
     for (uint32_t i = kind_hash(pre, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask) {
       const KindSlot *e = &R->ktab[i];
-      if (e->pre == pre && e->len == t->vlen && (e->len <= 8 || bytes_eq(e->name + 8, t->v + 8, e->len - 8)))
+      if (e->pre == pre && e->len == t->vlen && (e->len <= 8 || bytes_eq(e->name + 8, t->v + 8, e->len - 8))) {
+        if (e->again) R->klast = e;
         return e->kind;
+      }
     }
   }
   return line_kind_bad(R, t);
@@ -1854,7 +1861,13 @@ static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t 
   uint32_t i = kind_hash(pre, len) & R->kmask;
   for (; R->ktab[i].name; i = (i + 1) & R->kmask)
     if (R->ktab[i].len == len && memcmp(R->ktab[i].name, name, len) == 0) return;  /* first wins */
-  R->ktab[i] = (KindSlot){name, pre, len, k};
+  bool word = len > 0;
+  for (uint32_t j = 0; j < len; j++) {
+    unsigned char c = (unsigned char)name[j];
+    word = word && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == '+' || c == '/' || c == '-');
+  }
+  R->ktab[i] = (KindSlot){name, pre, len, k, word && k < R->prog->nkinds};
 }
 
 /* The plan of one field (see PLAN_*), from a schema schema_check passed. */
@@ -2236,17 +2249,29 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
       return -2;
     }
     if (r == 0) break;
-    if (lex(R, &t) != TK_FIELD) continue;
-    uint32_t k = line_kind(R, &t);
-    if (k == UINT32_MAX) continue;
-    if (k == R->kind_partner) {
-      R->pending = true;
-      break;
-    }
-    if (k == R->kind_as_of) {
-      REPORT(R, VCOL(R, &t), "as-of must come before the first partner line");  /* a kind is never key=VALUE */
-      drain(R);
-      continue;
+    /* The kind of the line before, tried first (R->klast): where the line
+     * starts with its name (word bytes only) and a space, lex would give
+     * that word and line_kind that kind. */
+    const KindSlot *ks = R->klast;
+    unsigned char *p = R->p;
+    uint32_t k;
+    if (ks && bytes_eq(ks->name, (const char *)p, ks->len) && p[ks->len] == ' ') {
+      k = ks->kind;
+      R->last = p + ks->len;
+      R->p = skip_sep(R->cls, p + ks->len);
+    } else {
+      if (lex(R, &t) != TK_FIELD) continue;
+      k = line_kind(R, &t);
+      if (k == UINT32_MAX) continue;
+      if (k == R->kind_partner) {
+        R->pending = true;
+        break;
+      }
+      if (k == R->kind_as_of) {
+        REPORT(R, VCOL(R, &t), "as-of must come before the first partner line");  /* a kind is never key=VALUE */
+        drain(R);
+        continue;
+      }
     }
     parse_fact(R, k);
     if (b->oom) goto oom;
