@@ -1625,7 +1625,8 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
    * finds the fields it lacks with a bit scan; R->given for the rest.  The
    * positional fields given are the first npos, counted, not marked. */
   uint64_t given = 0;
-  if (nfields > 64) memset(R->given, 0, nfields - 64);
+  bool wide = nfields > 64;  /* R->given in use: never in schema v1 */
+  if (wide) memset(R->given, 0, nfields - 64);
   /* The positional dates and references still to come, the next field's
    * in bit 0. */
   uint64_t dates = ki->dates, refs = ki->refs;
@@ -1718,7 +1719,6 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   }
   if (npos > maxpos) npos = maxpos;
   given |= npos >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << npos) - 1;
-  for (uint32_t i = 64; i < npos; i++) R->given[i - 64] = 1;
   /* The fields not given: optional ones take their default here, without
    * a call; absent reports the first required one, in field order. */
   uint64_t miss = ~given & ki->all;
@@ -1730,8 +1730,11 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
     }
     for (uint64_t m = miss & ~ki->opt; m; m &= m - 1) absent(R, k, (uint32_t)__builtin_ctzll(m), row, &lexbad);
   }
-  for (uint32_t i = 64; i < nfields; i++)
-    if (!R->given[i - 64]) absent(R, k, i, row, &lexbad);
+  if (wide) {
+    for (uint32_t i = 64; i < npos; i++) R->given[i - 64] = 1;
+    for (uint32_t i = 64; i < nfields; i++)
+      if (!R->given[i - 64]) absent(R, k, i, row, &lexbad);
+  }
   uint32_t line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
   int64_t at = table_commit(R, k, line);
   if (keygood) {
