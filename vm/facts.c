@@ -1601,17 +1601,24 @@ static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldI
 /* Reads the fields of a fact of kind k (the kind word is already lexed) and
  * appends it.  Even a bad fact is appended, with placeholders, so that its
  * key still counts and one mistake does not cascade into "not declared". */
-static void parse_fact(SvmFactReader *R, uint32_t k) {
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void parse_fact(SvmFactReader *R, uint32_t k) {
   const SvmProgram *P = R->prog;
   const KindInfo *ki = &R->ki[k];
   Block *b = &R->b;
-  uint32_t nfields = ki->nfields, maxpos = ki->npos;
-  int32_t kf = ki->key_field;
+  uint32_t nfields = ki->nfields;
   SvmValue *row = table_reserve(R, k, nfields);
   if (!row) return;
-  uint32_t npos = 0;
-  bool named = false, lexbad = false;
-  int first_named_col = 0;
+  /* The positional fields are read in order, each by its plan, with the
+   * next one's FieldInfo in hand (fin): no count, no flags.  A line goes
+   * through three states, as the messages require: positional fields (the
+   * loop below), then past them (the first extra field is "too many"),
+   * then named fields (after which a positional one is out of place). */
+  const FieldInfo *f0 = ki->f, *fin = f0, *fpos = f0 + ki->npos;
+  const FieldInfo *kfin = ki->key_field >= 0 ? f0 + ki->key_field : NULL;
+  bool lexbad = false;
   /* The KEY field: whether it was good, and its column for "already
    * declared".  Other columns are not kept: a named field's is (R->fcol) for
    * "given twice", the rest are worked out from the token's pointers when a
@@ -1623,101 +1630,99 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   /* Which named fields are given: a bit mask for the first 64 fields (every
    * kind of schema v1 has fewer), so that a fact clears it for free and
    * finds the fields it lacks with a bit scan; R->given for the rest.  The
-   * positional fields given are the first npos, counted, not marked. */
+   * positional fields given are the first fin - f0. */
   uint64_t given = 0;
   bool wide = nfields > 64;  /* R->given in use: never in schema v1 */
   if (wide) memset(R->given, 0, nfields - 64);
-  /* The positional dates and references still to come, the next field's
-   * in bit 0. */
-  uint64_t dates = ki->dates, refs = ki->refs;
   Tok t = {0};  /* lex fills it for TK_FIELD; zeroed for the analyzer */
-  for (;;) {
-    if (refs & 1) {
-      /* The next field names a person, most often the one the line before
-       * named (Block.last): where the line has that word's bytes and a
-       * space after them, lex would give exactly that word (Block.last
-       * holds word bytes only), and intern would give w. */
-      unsigned char *p = R->p;
-      const SvmStr *w = b->last;
-      if (w && bytes_eq(w->s, (const char *)p, w->len) && p[w->len] == ' ' && intern_has_room(b)) {
-        uint32_t fi = npos++;
-        dates >>= 1;
-        refs >>= 1;
-        if (fi == (uint32_t)kf) {
-          keycol = col_of(R, p);
-          keygood = true;
-        }
-        if (ref_put(R, k, fi, &ki->f[fi], w, p, &row[fi]) < 0) return;
-        R->last = p + w->len;
-        R->p = skip_sep(R->cls, p + w->len);
-        continue;
-      }
-    } else if (dates & 1) {
-      /* The next field is a date: a third of all fields.  Where the ten
-       * bytes at R->p are a date fast_date takes and a space or the end of
-       * the line follows, lex would give exactly that word (digits and '-'
-       * are word bytes, the byte after is not), so it is stored without
-       * lexing.  Anything else -- a tab, a comment, an error -- is lexed. */
-      unsigned char *p = R->p;
+  int tk;
+  uint32_t fi = 0;  /* fin - f0 */
+  while (fin < fpos) {
+    unsigned char *p = R->p;
+    int r;
+    if (fin->plan == PLAN_DATE) {
+      /* A third of all fields.  Where the ten bytes at p are a date
+       * fast_date takes and a space or the end of the line follows, lex
+       * would give exactly that word (digits and '-' are word bytes, the
+       * byte after is not), so it is stored without lexing. */
       int32_t d;
       if (fast_date(R, p, &d) && (p[10] == ' ' || p[10] == '\n')) {
-        uint32_t fi = npos++;
-        dates >>= 1;
-        refs >>= 1;
-        if (fi == (uint32_t)kf) {
-          keycol = col_of(R, p);
-          keygood = true;
-        }
-        put_head(&row[fi], ki->f[fi].head);
+        put_head(&row[fi], fin->head);
         row[fi].u.date = d;
         R->last = p + 10;
         R->p = skip_sep(R->cls, p + 10);
-        continue;
+        r = 1;
+        goto stored;
+      }
+    } else if (fin->plan == PLAN_REF) {
+      /* Names a person, most often the one the line before named
+       * (Block.last): where the line has that word's bytes and a space
+       * after them, lex would give exactly that word (Block.last holds
+       * word bytes only), and intern would give w. */
+      const SvmStr *w = b->last;
+      if (w && bytes_eq(w->s, (const char *)p, w->len) && p[w->len] == ' ' && intern_has_room(b)) {
+        if ((r = ref_put(R, k, fi, fin, w, p, &row[fi])) < 0) return;
+        R->last = p + w->len;
+        R->p = skip_sep(R->cls, p + w->len);
+        goto stored;
       }
     }
-    int tk = lex(R, &t);
-    if (tk == TK_END) break;
-    if (tk == TK_BAD) {
-      lexbad = true;
-      break;
+    tk = lex(R, &t);
+    if (tk != TK_FIELD) goto ended;
+    if (t.key) goto named;
+    p = (unsigned char *)(uintptr_t)t.v - t.str;
+    if ((r = decode(R, k, fi, fin, &t, &row[fi])) < 0) return;
+  stored:
+    if (fin == kfin) {
+      keygood = r != 0;
+      keycol = col_of(R, p);
     }
-    int fi;
-    if (!t.key) {
-      if (named) {
-        REPORT(R, VCOL(R, &t), "positional field after named fields (named fields, key=value, come last; "
-                          "the first is at column %d)", first_named_col);
-        continue;
-      }
-      if (npos >= maxpos) {
-        if (npos++ == maxpos) {
-          usage(P, k, use, sizeof use);
-          REPORT(R, VCOL(R, &t), "too many fields for %s (expected: %s)", kind_name(P, k), use);
-        }
-        continue;
-      }
-      fi = (int)npos++;
-      dates >>= 1;
-      refs >>= 1;
-      if (fi == kf) keycol = VCOL(R, &t);
-    } else {
-      if (!named) first_named_col = KCOL(R, &t);
-      named = true;
-      dates = refs = 0;
-      if ((fi = find_named(R, k, &t)) < 0) continue;
-      if (fi < 64 ? given >> fi & 1 : R->given[fi - 64] != 0) {
-        REPORT(R, KCOL(R, &t), "'%s' is given twice (first at column %d)", ki->f[fi].name->s, R->fcol[fi]);
-        continue;
-      }
-      R->fcol[fi] = KCOL(R, &t);
-      if (fi < 64) given |= UINT64_C(1) << fi;
-      else R->given[fi - 64] = 1;
-      if (fi == kf) keycol = R->fcol[fi];
-    }
-    int r = decode(R, k, (uint32_t)fi, &ki->f[fi], &t, &row[fi]);
-    if (r < 0) return;
-    if (fi == kf) keygood = r != 0;
+    fin++;
+    fi++;
   }
-  if (npos > maxpos) npos = maxpos;
+  /* Every positional field given: a positional one more is too many (said
+   * once), a named one starts the named fields. */
+  for (bool said = false;;) {
+    tk = lex(R, &t);
+    if (tk != TK_FIELD) goto ended;
+    if (t.key) goto named;
+    if (!said) {
+      said = true;
+      usage(P, k, use, sizeof use);
+      REPORT(R, VCOL(R, &t), "too many fields for %s (expected: %s)", kind_name(P, k), use);
+    }
+  }
+named:;
+  /* t is the first named field. */
+  int first_named_col = KCOL(R, &t);
+  for (;;) {
+    if (!t.key) {
+      REPORT(R, VCOL(R, &t), "positional field after named fields (named fields, key=value, come last; "
+                        "the first is at column %d)", first_named_col);
+    } else {
+      int fi = find_named(R, k, &t);
+      if (fi >= 0) {
+        if (fi < 64 ? given >> fi & 1 : R->given[fi - 64] != 0) {
+          REPORT(R, KCOL(R, &t), "'%s' is given twice (first at column %d)", ki->f[fi].name->s, R->fcol[fi]);
+        } else {
+          R->fcol[fi] = KCOL(R, &t);
+          if (fi < 64) given |= UINT64_C(1) << fi;
+          else R->given[fi - 64] = 1;
+          int r = decode(R, k, (uint32_t)fi, &ki->f[fi], &t, &row[fi]);
+          if (r < 0) return;
+          if (f0 + fi == kfin) {
+            keygood = r != 0;
+            keycol = R->fcol[fi];
+          }
+        }
+      }
+    }
+    tk = lex(R, &t);
+    if (tk != TK_FIELD) goto ended;
+  }
+ended:
+  if (tk == TK_BAD) lexbad = true;
+  uint32_t npos = fi;
   given |= npos >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << npos) - 1;
   /* The fields not given: optional ones take their default here, without
    * a call; absent reports the first required one, in field order. */
@@ -1738,6 +1743,7 @@ static void parse_fact(SvmFactReader *R, uint32_t k) {
   uint32_t line = R->lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)R->lineno;
   int64_t at = table_commit(R, k, line);
   if (keygood) {
+    int32_t kf = ki->key_field;
     const SvmValue *kv = &row[kf];
     bool str = kv->tag == SVM_T_WORD || kv->tag == SVM_T_TEXT;  /* interned: see convert */
     uint64_t bits = key_bits(kv);
