@@ -233,8 +233,7 @@ typedef struct {
   int32_t key_field;/* the KEY field, or -1 */
   uint64_t all;     /* bits of the fields below 64 */
   uint64_t opt;     /* ... of those that are optional: absent ones take dflt */
-  uint64_t dates;   /* ... of the positional dates (parse_fact's fast_date shortcut) */
-  uint64_t refs;    /* ... of the positional references (its Block.last shortcut) */
+  uint64_t pos;     /* ... of the positional fields */
   FieldInfo *f;     /* nfields of them */
 } KindInfo;
 
@@ -1634,7 +1633,7 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
   uint64_t given = 0;
   bool wide = nfields > 64;  /* R->given in use: never in schema v1 */
   if (wide) memset(R->given, 0, nfields - 64);
-  Tok t = {0};  /* lex fills it for TK_FIELD; zeroed for the analyzer */
+  Tok t;  /* lex fills every member it reads for TK_FIELD */
   int tk;
   uint32_t fi = 0;  /* fin - f0 */
   while (fin < fpos) {
@@ -1670,13 +1669,18 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
     tk = lex(R, &t);
     if (tk != TK_FIELD) goto ended;
     if (t.key) goto named;
-    p = (unsigned char *)(uintptr_t)t.v - t.str;
     if ((r = decode(R, k, fi, fin, &t, &row[fi])) < 0) return;
+    if (fin == kfin) {
+      keygood = r != 0;
+      keycol = VCOL(R, &t);
+    }
+    goto next;
   stored:
     if (fin == kfin) {
       keygood = r != 0;
       keycol = col_of(R, p);
     }
+  next:
     fin++;
     fi++;
   }
@@ -1723,7 +1727,8 @@ named:;
 ended:
   if (tk == TK_BAD) lexbad = true;
   uint32_t npos = fi;
-  given |= npos >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << npos) - 1;
+  if (fin == fpos) given |= ki->pos;  /* the usual line: every positional field */
+  else given |= npos >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << npos) - 1;
   /* The fields not given: optional ones take their default here, without
    * a call; absent reports the first required one, in field order. */
   uint64_t miss = ~given & ki->all;
@@ -2036,8 +2041,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
     for (uint32_t i = 0; i < K->nfields; i++, fi++) {
       field_plan(fi, &K->fields[i]);
       if (i < 64 && (K->fields[i].flags & SVM_F_OPTIONAL)) ki->opt |= UINT64_C(1) << i;
-      if (i < 64 && i < ki->npos && K->fields[i].type == SVM_T_DATE) ki->dates |= UINT64_C(1) << i;
-      if (i < 64 && i < ki->npos && K->fields[i].type == SVM_T_FACT) ki->refs |= UINT64_C(1) << i;
+      if (i < 64 && i < ki->npos) ki->pos |= UINT64_C(1) << i;
       fi->name = prog->strings[K->fields[i].name];
       fi->pname = pad_copy(&pool, fi->name);
       fi->enums = en;
