@@ -237,13 +237,15 @@ typedef struct {
   FieldInfo *f;     /* nfields of them */
 } KindInfo;
 
-typedef struct {
+typedef struct KindSlot KindSlot;
+struct KindSlot {
   const char *name; /* NULL: empty slot; zero-padded (see pad_copy) */
   uint64_t pre;     /* its first eight bytes (fewer: zero-padded) */
   uint32_t len;
   uint32_t kind;
   bool again;       /* a schema kind whose name is word bytes only: R->klast may hold it */
-} KindSlot;
+  KindSlot *next;   /* the kind (if `again`) of the line after the last line of this one */
+};
 
 /* The first min(len, 8) bytes of s as an integer, the rest zero: loaded
  * whole where s lies in a padded read buffer (FACTS_PAD), copied otherwise.
@@ -326,10 +328,12 @@ struct SvmFactReader {
   const char **penums;  /* the same, zero-padded copies */
   char *names;          /* the zero-padded copies of the schema's names */
   KindSlot *ktab;       /* fact kind by name */
-  /* The kind of the last line line_kind looked up (if `again`): tried
-   * first on the next line, since facts of one kind come in runs
-   * (credential, credential, exam ...). */
-  const KindSlot *klast;
+  /* The kind of the last fact line (if `again`), and the kind that
+   * followed it last time (klast->next): tried first on the next line, since
+   * facts come in runs and patterns (person, credential, credential, exam
+   * ...): two guesses take two lines in three on the bench file, one took
+   * two in five.  khit: the slot line_kind found last (if `again`). */
+  KindSlot *klast, *khit;
   uint32_t kmask;
   uint32_t kind_partner, kind_as_of; /* sentinels above every kind index */
 
@@ -1829,7 +1833,7 @@ static inline uint32_t line_kind(SvmFactReader *R, const Tok *t) {
     for (uint32_t i = kind_hash(pre, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask) {
       const KindSlot *e = &R->ktab[i];
       if (e->pre == pre && e->len == t->vlen && (e->len <= 8 || bytes_eq(e->name + 8, t->v + 8, e->len - 8))) {
-        if (e->again) R->klast = e;
+        R->khit = e->again ? (KindSlot *)(uintptr_t)e : NULL;
         return e->kind;
       }
     }
@@ -1881,7 +1885,7 @@ static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t 
     word = word && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
                     c == '.' || c == '+' || c == '/' || c == '-');
   }
-  R->ktab[i] = (KindSlot){name, pre, len, k, word && k < R->prog->nkinds};
+  R->ktab[i] = (KindSlot){name, pre, len, k, word && k < R->prog->nkinds, NULL};
 }
 
 /* The plan of one field (see PLAN_*), from a schema schema_check passed. */
@@ -2262,13 +2266,18 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
       return -2;
     }
     if (r == 0) break;
-    /* The kind of the line before, tried first (R->klast): where the line
-     * starts with its name (word bytes only) and a space, lex would give
-     * that word and line_kind that kind. */
-    const KindSlot *ks = R->klast;
+    /* The kinds R->klast predicts, tried first: where the line starts with
+     * one's name (word bytes only) and a space, lex would give that word and
+     * line_kind that kind. */
+    KindSlot *prev = R->klast, *ks = NULL;
     unsigned char *p = R->p;
     uint32_t k;
-    if (ks && bytes_eq(ks->name, (const char *)p, ks->len) && p[ks->len] == ' ') {
+    if (prev) {
+      KindSlot *c = prev->next;
+      if (c && bytes_eq(c->name, (const char *)p, c->len) && p[c->len] == ' ') ks = c;
+      else if (c != prev && bytes_eq(prev->name, (const char *)p, prev->len) && p[prev->len] == ' ') ks = prev;
+    }
+    if (ks) {
       k = ks->kind;
       R->last = p + ks->len;
       R->p = skip_sep(R->cls, p + ks->len);
@@ -2285,7 +2294,10 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
         drain(R);
         continue;
       }
+      ks = R->khit;
     }
+    if (prev) prev->next = ks;
+    R->klast = ks;
     parse_fact(R, k);
     if (b->oom) goto oom;
   }
