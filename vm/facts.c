@@ -847,6 +847,28 @@ static int lex_comment(SvmFactReader *R, unsigned char *p) {
   return TK_END;
 }
 
+/* The end of the run of C_STR bytes at p (ASCII but NUL CR LF " \\), 16
+ * bytes a step with SSE2 (see FACTS_PAD; the line's '\n' ends every run):
+ * names in quotes are a tenth of the bytes of a typical file. */
+static inline unsigned char *str_run_end(const uint8_t *cls, unsigned char *p) {
+#if defined(__SSE2__)
+  (void)cls;
+  for (;;) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+    unsigned stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(e, v));  /* v: its high bits, bytes >= 0x80 */
+    if (stop) return p + __builtin_ctz(stop);
+    p += 16;
+  }
+#else
+  while (cls[*p] & C_STR) p++;
+  return p;
+#endif
+}
+
 /* p is at the opening quote.  Decodes escapes in place (the text only ever
  * moves left, behind the cursor) and returns the byte after the closing quote,
  * or NULL after reporting. */
@@ -856,7 +878,7 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
   t->v = (const char *)w;
   for (;;) {
     unsigned char *q = p;
-    while (cls[*p] & C_STR) p++;
+    p = str_run_end(cls, p);
     if (w != q) memmove(w, q, (size_t)(p - q));
     w += p - q;
     unsigned c = *p;
@@ -886,7 +908,7 @@ static unsigned char *lex_string(SvmFactReader *R, unsigned char *p, Tok *t) {
       lex_fail(R, p);
       return NULL;
     }
-    memmove(w, p, n);
+    if (w != p) memmove(w, p, n);
     w += n;
     p += n;
   }
