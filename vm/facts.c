@@ -1058,8 +1058,7 @@ static void *balloc(Block *b, size_t n) {
  * test, and without a cap used + m cannot reach SIZE_MAX. */
 static inline void *balloc_fast(Block *b, size_t m) {
   SvmArena *a = b->a;
-  SvmArenaChunk *c = a->head;
-  assert(m != 0 && m % 8 == 0);
+  SvmArenaChunk *c = a->head;  /* m: see above (no assert: this is the hot path) */
   if (c && c->size - c->off >= m && a->used + m <= b->limit) {
     void *p = c->data + c->off;
     c->off += m;
