@@ -245,7 +245,12 @@ struct KindSlot {
   uint32_t kind;
   bool again;       /* a schema kind whose name is word bytes only: R->klast may hold it */
   KindSlot *next;   /* the kind (if `again`) of the line after the last line of this one */
+  /* `again` and the name and a space fit in 16 bytes: they are the bytes
+   * (lo, hi) under the masks (mlo, mhi), compared as two integers. */
+  bool quick;
+  uint64_t lo, hi, mlo, mhi;
 };
+
 
 /* The first min(len, 8) bytes of s as an integer, the rest zero: loaded
  * whole where s lies in a padded read buffer (FACTS_PAD), copied otherwise.
@@ -1837,6 +1842,20 @@ static void parse_as_of(SvmFactReader *R, int kcol) {
   }
 }
 
+/* Does the line at p start with this kind's name and a space?  The loads
+ * reach 16 bytes past p, which FACTS_PAD allows (p is within the line). */
+static inline bool kind_at(const KindSlot *e, const unsigned char *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (e->quick) {
+    uint64_t x, y;
+    memcpy(&x, p, 8);
+    memcpy(&y, p + 8, 8);
+    return ((x & e->mlo) ^ e->lo) == 0 && ((y & e->mhi) ^ e->hi) == 0;
+  }
+#endif
+  return bytes_eq(e->name, (const char *)p, e->len) && p[e->len] == ' ';
+}
+
 /* Every line starts with a kind word, so its lookup hashes only the length
  * and the first eight bytes (one load); the names of a schema rarely share
  * them all, and a match compares the same eight bytes as one integer. */
@@ -1906,7 +1925,19 @@ static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t 
     word = word && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
                     c == '.' || c == '+' || c == '/' || c == '-');
   }
-  R->ktab[i] = (KindSlot){name, pre, len, k, word && k < R->prog->nkinds, NULL};
+  KindSlot *e = &R->ktab[i];
+  *e = (KindSlot){name, pre, len, k, word && k < R->prog->nkinds, NULL, false, 0, 0, 0, 0};
+  if (e->again && len + 1 <= 16) {
+    unsigned char sp[16] = {0}, m[16] = {0};
+    memcpy(sp, name, len);
+    sp[len] = ' ';
+    memset(m, 0xFF, len + 1);
+    memcpy(&e->lo, sp, 8);
+    memcpy(&e->hi, sp + 8, 8);
+    memcpy(&e->mlo, m, 8);
+    memcpy(&e->mhi, m + 8, 8);
+    e->quick = true;
+  }
 }
 
 /* The plan of one field (see PLAN_*), from a schema schema_check passed. */
@@ -2295,8 +2326,8 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
     uint32_t k;
     if (prev) {
       KindSlot *c = prev->next;
-      if (c && bytes_eq(c->name, (const char *)p, c->len) && p[c->len] == ' ') ks = c;
-      else if (c != prev && bytes_eq(prev->name, (const char *)p, prev->len) && p[prev->len] == ' ') ks = prev;
+      if (c && kind_at(c, p)) ks = c;
+      else if (c != prev && kind_at(prev, p)) ks = prev;
     }
     if (ks) {
       k = ks->kind;
