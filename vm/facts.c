@@ -68,6 +68,7 @@ enum {
    * zeroed or holding earlier input. */
   FACTS_PAD = 16,
   DATE_Y0 = 1900, DATE_YEARS = 300,  /* the years with a fast date conversion */
+  DATE_MEMO = 256,               /* months fast_date remembers (a power of 2) */
   FACTS_MAX_FIELDS = 1024,       /* a schema with more is refused */
   SUGGEST_MAX_LEN = 64,          /* longer words get no "did you mean" */
   SNIP_LEN = 60,                 /* bytes of a value quoted in a message */
@@ -327,6 +328,12 @@ struct SvmFactReader {
    * one table lookup, without the calendar arithmetic (fast_date). */
   int32_t mfirst[DATE_YEARS * 12];
   uint8_t mdays[DATE_YEARS * 12];
+  /* "YYYY-MM-" as eight bytes, and its month's index in mfirst and mdays,
+   * by a hash of the bytes: the months of a file's dates repeat, and a hit
+   * spares fast_date the checks and the arithmetic of the year and month.
+   * Every entry holds a checked month (at first 1900-01), so a hit is
+   * always right. */
+  struct { uint64_t ym; uint32_t i; } dmemo[DATE_MEMO];
   KindInfo *ki;
   FieldInfo *fi;        /* every kind's fields, end to end */
   const SvmStr **enums; /* every field's enums, end to end */
@@ -762,7 +769,7 @@ static int read_line_slow(SvmFactReader *R) {
  * is checked eight bytes at once ("YYYY-MM-" as one integer, then "DD"):
  * dates are a third of the fields of a typical file, and ten byte tests
  * each were the scanner's largest single cost. */
-static inline bool fast_date(const SvmFactReader *R, const unsigned char *s, int32_t *out) {
+static inline bool fast_date(SvmFactReader *R, const unsigned char *s, int32_t *out) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint64_t x;
   uint16_t z;
@@ -771,16 +778,23 @@ static inline bool fast_date(const SvmFactReader *R, const unsigned char *s, int
   /* Byte i of x is s[i].  Digits have the high nibble 3 and stay below 0x3A
    * after adding 6 (no carry leaves a byte once the high nibbles are 3);
    * bytes 4 and 7 are '-'. */
-  if ((x & 0xFFF0F0FFF0F0F0F0ULL) != 0x2D30302D30303030ULL ||
-      ((x + 0x0006060006060606ULL) & 0x00F0F000F0F0F0F0ULL) != 0x0030300030303030ULL ||
-      (z & 0xF0F0u) != 0x3030u || ((z + 0x0606u) & 0xF0F0u) != 0x3030u)
-    return false;
-  uint64_t v = x & 0x000F0F000F0F0F0FULL;
-  uint64_t t = v * 10 + (v >> 8);  /* byte 0: YY of the century, byte 2: the rest, byte 5: MM */
-  unsigned y = (unsigned)(t & 0xFF) * 100 + (unsigned)((t >> 16) & 0xFF), m = (unsigned)((t >> 40) & 0xFF);
-  unsigned d = (unsigned)(z & 0x0F) * 10 + (unsigned)((z >> 8) & 0x0F);
-  if (y - DATE_Y0 >= DATE_YEARS || m - 1 >= 12) return false;
-  unsigned i = (y - DATE_Y0) * 12 + m - 1;
+  if ((z & 0xF0F0u) != 0x3030u || ((z + 0x0606u) & 0xF0F0u) != 0x3030u) return false;
+  unsigned i, d = (unsigned)(z & 0x0F) * 10 + (unsigned)((z >> 8) & 0x0F);
+  unsigned h = (unsigned)((x * 0x9E3779B97F4A7C15ULL) >> 56) & (DATE_MEMO - 1);
+  if (R->dmemo[h].ym == x) {
+    i = R->dmemo[h].i;
+  } else {
+    if ((x & 0xFFF0F0FFF0F0F0F0ULL) != 0x2D30302D30303030ULL ||
+        ((x + 0x0006060006060606ULL) & 0x00F0F000F0F0F0F0ULL) != 0x0030300030303030ULL)
+      return false;
+    uint64_t v = x & 0x000F0F000F0F0F0FULL;
+    uint64_t t = v * 10 + (v >> 8);  /* byte 0: YY of the century, byte 2: the rest, byte 5: MM */
+    unsigned y = (unsigned)(t & 0xFF) * 100 + (unsigned)((t >> 16) & 0xFF), m = (unsigned)((t >> 40) & 0xFF);
+    if (y - DATE_Y0 >= DATE_YEARS || m - 1 >= 12) return false;
+    i = (y - DATE_Y0) * 12 + m - 1;
+    R->dmemo[h].ym = x;
+    R->dmemo[h].i = i;
+  }
   if (d - 1 >= R->mdays[i]) return false;
   *out = R->mfirst[i] + (int32_t)d - 1;
   return true;
@@ -2127,6 +2141,11 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
       R->mfirst[y * 12 + m - 1] = svm_date_from_ymd(DATE_Y0 + y, m, 1);
       R->mdays[y * 12 + m - 1] = (uint8_t)svm_days_in_month(DATE_Y0 + y, m);
     }
+  _Static_assert(DATE_Y0 == 1900, "dmemo starts at 1900-01, index 0");
+  for (int h = 0; h < DATE_MEMO; h++) {
+    memcpy(&R->dmemo[h].ym, "1900-01-", 8);
+    R->dmemo[h].i = 0;
+  }
   return R;
 
 nomem:
