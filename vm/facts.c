@@ -236,6 +236,7 @@ typedef struct {
   uint64_t opt;     /* ... of those that are optional: absent ones take dflt */
   uint64_t pos;     /* ... of the positional fields */
   FieldInfo *f;     /* nfields of them */
+  const FieldInfo *fpos, *fkey;  /* f + npos; the KEY field's, or NULL */
 } KindInfo;
 
 typedef struct KindSlot KindSlot;
@@ -665,10 +666,9 @@ static inline unsigned char *find_nl(unsigned char *p, size_t n) {
  * the usual indent: those cost a compare or two, not a table lookup a byte
  * (the byte loop was the scanner's largest single line). */
 static inline unsigned char *skip_space(const uint8_t *cls, unsigned char *p) {
-  if (*p == ' ') {
-    p++;
-    if (*p == ' ') p++;
-  }
+  uint16_t two;
+  memcpy(&two, p, 2);  /* p[1] may be the byte after the sentinel: FACTS_PAD */
+  if (two == 0x2020) p += 2;
   while (cls[*p] & C_SPACE) p++;
   return p;
 }
@@ -1659,8 +1659,7 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
    * through three states, as the messages require: positional fields (the
    * loop below), then past them (the first extra field is "too many"),
    * then named fields (after which a positional one is out of place). */
-  const FieldInfo *f0 = ki->f, *fin = f0, *fpos = f0 + ki->npos;
-  const FieldInfo *kfin = ki->key_field >= 0 ? f0 + ki->key_field : NULL;
+  const FieldInfo *f0 = ki->f, *fin = f0, *fpos = ki->fpos, *kfin = ki->fkey;
   bool lexbad = false;
   /* The KEY field: whether it was good, and its column for "already
    * declared".  Other columns are not kept: a named field's is (R->fcol) for
@@ -2121,6 +2120,8 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
         *pen++ = pad_copy(&pool, *en++);
       }
     }
+    ki->fpos = ki->f + ki->npos;
+    ki->fkey = K->key_field >= 0 ? ki->f + K->key_field : NULL;
     const SvmStr *nm = prog->strings[K->name];
     kind_put(R, pad_copy(&pool, nm), nm->len, k);
   }
