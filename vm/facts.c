@@ -711,9 +711,19 @@ static inline void line_close(SvmFactReader *R) {
  * one), so every byte of a line is scanned once, by the lexer, where a
  * newline search first scanned it all again (about 40 instructions a line). */
 static inline int read_line(SvmFactReader *R) {
-  if (R->open) line_close(R);
   size_t pos = R->pos;
-  if (pos >= R->safe || R->safe - pos > FACTS_MAX_LINE) return read_line_slow(R);
+  if (R->open) {
+    /* The line before ends where lexing stopped, at its '\n', or where
+     * line_end found it. */
+    unsigned char *e = R->end ? R->end : R->p;
+    if (*e != '\n') e = line_end_find(R, e);
+    R->pos = pos = (size_t)(e - R->buf) + 1;
+  }
+  /* pos < safe and safe - pos <= FACTS_MAX_LINE, as one unsigned compare */
+  if (R->safe - pos - 1 >= (size_t)FACTS_MAX_LINE) {
+    R->open = false;
+    return read_line_slow(R);
+  }
   unsigned char *base = R->buf + pos;
   R->lineno++;
   R->line = R->last = base;
