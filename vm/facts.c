@@ -1060,8 +1060,11 @@ static inline int lex(SvmFactReader *R, Tok *t) {
     return lex_fail(R, p);
   }
   if (*p != ' ' && !(cls[*p] & C_SEP)) return lex_fail(R, p);
+  /* The next field found before R is written: a store through R may
+   * alias the line's bytes (char), and would make them be loaded again. */
+  unsigned char *next = skip_sep(cls, p);
   R->last = p;
-  R->p = skip_sep(cls, p);
+  R->p = next;
   return TK_FIELD;
 }
 
@@ -1699,10 +1702,11 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
        * byte after is not), so it is stored without lexing. */
       int32_t d;
       if (fast_date(R, p, &d) && (p[10] == ' ' || p[10] == '\n')) {
+        unsigned char *next = skip_sep(R->cls, p + 10);
         put_head(&row[fi], fin->head);
         row[fi].u.date = d;
         R->last = p + 10;
-        R->p = skip_sep(R->cls, p + 10);
+        R->p = next;
         r = 1;
         goto stored;
       }
@@ -1713,9 +1717,10 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
        * word bytes only), and intern would give w. */
       const SvmStr *w = b->last;
       if (w && bytes_eq(w->s, (const char *)p, w->len) && p[w->len] == ' ' && intern_has_room(b)) {
+        unsigned char *next = skip_sep(R->cls, p + w->len);
         if ((r = ref_put(R, k, fi, fin, w, p, &row[fi])) < 0) return;
         R->last = p + w->len;
-        R->p = skip_sep(R->cls, p + w->len);
+        R->p = next;
         goto stored;
       }
     }
