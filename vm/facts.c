@@ -10,10 +10,12 @@
  *
  * The bytes are hostile.  They are read in large chunks into one buffer that
  * holds at most the longest allowed line plus a read chunk, and each line is
- * lexed in place: a '\n' sentinel is written over the line terminator, so the
- * character loops stop at '\n' with no bounds test (no '\n' lies inside a
- * line); the wide loops (SSE2 or eight bytes) may look up to FACTS_PAD bytes
- * past it, which every buffer has.  Only the words and strings a fact keeps
+ * lexed in place and ends in a '\n', so the character loops stop at '\n'
+ * with no bounds test (no '\n' lies inside a line): the line's own LF where
+ * the buffer is known to hold whole lines without a CR (read_line, which
+ * then leaves finding the end to the lexer), else a sentinel written over
+ * the terminator (read_line_slow); the wide loops (SSE2 or eight bytes) may
+ * look up to FACTS_PAD bytes past it, which every buffer has.  Only the words and strings a fact keeps
  * are copied, into the caller's per-partner arena, and memory does not grow
  * with the number of partners.
  *
@@ -220,7 +222,7 @@ typedef struct {
   const char **penums;   /* enums, zero-padded, nenum of them */
   /* The first eight bytes of every value of this field as convert leaves
    * them (tag, aux for a reference, the rest zero), written as one store
-   * with the value's eight bytes (put_value): no memset, no retagging. */
+   * before the value's own eight bytes (put_head): no memset, no retagging. */
   uint64_t head;
   uint32_t nenum;
   uint16_t ref_kind;
@@ -1006,8 +1008,8 @@ static inline unsigned char *word_end(unsigned char *p) {
 /* The next field of the line: TK_FIELD (filled in t), TK_END at the end of
  * the line, TK_BAD after reporting (the rest of the line is dropped).
  * R->p is never at a space or tab here: read_line and every field that lexed
- * well leave it past them (skip_space), so that each separator is skipped
- * once, where the field's end is already in hand.  R->last stays at the end
+ * well leave it past them (skip_space, skip_sep), so that each separator is
+ * skipped once, where the field's end is already in hand.  R->last stays at the end
  * of the last good field, where a missing field is reported.  The checks go
  * in order of frequency: a word, the end of the line, a comment, a string.
  * Inlined into its callers: a call a field cost more than the lexing. */
@@ -1604,7 +1606,7 @@ static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldI
     switch (fin->plan) {
     case PLAN_DATE: {
       int32_t d;
-      if (t->key && t->dated) d = t->day;
+      if (t->key && t->dated) d = t->day;  /* lex sets dated for every key=WORD */
       else if (t->vlen != 10 || !fast_date(R, (const unsigned char *)t->v, &d)) break;
       put_head(out, fin->head);
       out->u.date = d;
