@@ -177,13 +177,20 @@ if has both; then
 fi
 
 # ---- specvm ----------------------------------------------------------------------------
-# Peak memory of specvm --format jsonl on each file (KiB in RSS_<name>_<n>).
+# Peak memory of specvm --format jsonl on each file (KiB in RSS_<name>_<n>):
+# the median of three runs, since with threads it varies by a few hundred
+# KiB from run to run (how many chunks happen to be in flight).
 measure_rss() {
   for n in $SIZES; do
-    # shellcheck disable=SC2086
-    $RSS "$SPECVM" --format jsonl "$B/$1.bc" "$(facts "$n")" >/dev/null 2>"$B/rss.err"
-    kb=$(tail -n 1 "$B/rss.err")
-    case $kb in '' | *[!0-9]*) kb="" ;; esac
+    runs=""
+    for r in 1 2 3; do
+      # shellcheck disable=SC2086
+      $RSS "$SPECVM" --format jsonl "$B/$1.bc" "$(facts "$n")" >/dev/null 2>"$B/rss.err"
+      kb=$(tail -n 1 "$B/rss.err")
+      case $kb in '' | *[!0-9]*) kb="" ;; esac
+      runs="$runs $kb"
+    done
+    kb=$(echo $runs | tr ' ' '\n' | sort -n | sed -n 2p)
     eval "RSS_$1_$n=$kb"
   done
 }
@@ -286,7 +293,7 @@ done
 say ""
 
 # ---- memory ---------------------------------------------------------------------------------------
-say "#### Peak resident memory (MiB), --format jsonl"
+say "#### Peak resident memory (MiB), --format jsonl, the median of 3 runs"
 say ""
 row '| %-20s | %9s | %9s | %9s |\n' module 1000 10000 100000
 row '| %-20s | %9s | %9s | %9s |\n' "---" "---:" "---:" "---:"

@@ -408,6 +408,28 @@ Test(facts, idset_keeps_many_ids_and_finds_each_again) {
   svm_idset_free(s);
 }
 
+/* By hash: many hashes that share their top 12 bits (one part of the set),
+ * and hashes that differ only in their top byte or their lowest bit, are
+ * each kept apart. */
+Test(facts, idset_keeps_hashes_apart_by_every_bit) {
+  SvmIdSet *s = svm_idset_new();
+  cr_assert_not_null(s);
+  const uint64_t top = UINT64_C(0xABC) << 52, odd = UINT64_C(0x9E3779B97F4A7C15);
+  for (uint64_t i = 1; i <= 200000; i++)  /* i * odd mod 2^52 is one to one */
+    cr_assert_eq(svm_idset_add_hash(s, top | ((i * odd) & ((UINT64_C(1) << 52) - 1))), 1, "hash %llu", (unsigned long long)i);
+  for (uint64_t i = 1; i <= 200000; i += 3)
+    cr_assert_eq(svm_idset_add_hash(s, top | ((i * odd) & ((UINT64_C(1) << 52) - 1))), 0, "hash %llu again", (unsigned long long)i);
+  const uint64_t low = UINT64_C(0x0012345678ABCDEF);
+  for (uint64_t b = 0; b < 256; b++) cr_assert_eq(svm_idset_add_hash(s, b << 56 | low), 1, "top byte %llu", (unsigned long long)b);
+  for (uint64_t b = 0; b < 256; b++) cr_assert_eq(svm_idset_add_hash(s, b << 56 | low), 0);
+  cr_expect_eq(svm_idset_add_hash(s, top | 2), 1);
+  cr_expect_eq(svm_idset_add_hash(s, top | 3), 1);
+  cr_expect_eq(svm_idset_add_hash(s, top | 2), 0);
+  cr_expect_eq(svm_idset_add_hash(s, UINT64_MAX), 1);
+  cr_expect_eq(svm_idset_add_hash(s, UINT64_MAX), 0);
+  svm_idset_free(s);
+}
+
 Test(facts, reads_standard_input_for_a_dash) {
   char *path = tmp_file("partner from-stdin\n", 19);
   int fd = open(path, O_RDONLY);
