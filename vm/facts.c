@@ -81,9 +81,10 @@ enum {
 
 /* Only 64-bit hashes are kept, and a false "duplicate" needs a 64-bit
  * collision.  The set is split by the hash's top byte into 256 open-addressing
- * tables that grow by a quarter when nine tenths full: a run over millions of
- * partners costs 9 to 11 bytes a partner, and growing one part never holds two
- * copies of the whole set (the peak a single doubling table would reach). */
+ * tables that grow by a quarter when nine tenths full: 10 to 14 bytes a
+ * partner of resident memory (the allocator's share included), and growing
+ * one part never holds two copies of the whole set (the peak a single
+ * doubling table would reach). */
 enum { IDSET_PARTS = 256, IDSET_FIRST = 8 };
 
 typedef struct {
