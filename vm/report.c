@@ -331,22 +331,28 @@ void svm_report_begin(FILE *out, SvmFormat fmt, int32_t as_of) {
   if (fmt == SVM_FMT_JSON) fprintf(out, "{\"as_of\": \"%s\",\n \"partners\": [", d);
 }
 
+/* One partner's verdicts in the format asked for, appended to o. */
+static void render_partner(Out *o, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa, const SvmResult *res,
+                           int32_t as_of, bool first) {
+  switch (fmt) {
+  case SVM_FMT_TEXT: text_partner(o, p, pa, res, as_of); break;
+  case SVM_FMT_JSON:
+    if (first) OUT_LIT(o, "\n  ");
+    else OUT_LIT(o, ",\n  ");
+    json_partner(o, p, pa, res);
+    break;
+  case SVM_FMT_JSONL:
+    json_partner(o, p, pa, res);
+    out_c(o, '\n');
+    break;
+  }
+}
+
 bool svm_report_partner(FILE *out, SvmFormat fmt, const SvmProgram *p, const SvmPartner *pa, const SvmResult *res,
                         int32_t as_of, bool first) {
   Out o;
   out_init(&o);
-  switch (fmt) {
-  case SVM_FMT_TEXT: text_partner(&o, p, pa, res, as_of); break;
-  case SVM_FMT_JSON:
-    if (first) OUT_LIT(&o, "\n  ");
-    else OUT_LIT(&o, ",\n  ");
-    json_partner(&o, p, pa, res);
-    break;
-  case SVM_FMT_JSONL:
-    json_partner(&o, p, pa, res);
-    out_c(&o, '\n');
-    break;
-  }
+  render_partner(&o, fmt, p, pa, res, as_of, first);
   return out_flush(&o, out);
 }
 
@@ -364,18 +370,7 @@ bool svm_report_partner_mem(SvmReportBuf *rb, SvmFormat fmt, const SvmProgram *p
   o.cap = rb->cap;
   o.heap = true;
   o.fail = false;
-  switch (fmt) {
-  case SVM_FMT_TEXT: text_partner(&o, p, pa, res, as_of); break;
-  case SVM_FMT_JSON:
-    if (first) OUT_LIT(&o, "\n  ");
-    else OUT_LIT(&o, ",\n  ");
-    json_partner(&o, p, pa, res);
-    break;
-  case SVM_FMT_JSONL:
-    json_partner(&o, p, pa, res);
-    out_c(&o, '\n');
-    break;
-  }
+  render_partner(&o, fmt, p, pa, res, as_of, first);
   /* out_room keeps the old block when realloc fails: the buffer stays
    * whole, without this partner. */
   rb->s = o.s;
