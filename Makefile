@@ -45,16 +45,22 @@ $(BIN)/specvm: $(BUILD)/vm/specvm_main.o $(BUILD)/libsvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
-$(BUILD)/grammar/parser.c $(BUILD)/grammar/parser.h: grammar/parser.y
+# bison and flex each write a .c and a .h in one run: the .h is made by
+# the .c's rule (a rule naming both would run the tool twice under make -j),
+# and the generated .c files are compiled once both headers exist (the
+# parser includes the lexer's header).
+$(BUILD)/grammar/parser.c: grammar/parser.y
 	@mkdir -p $(@D)
 	bison -Wall -Werror --defines=$(BUILD)/grammar/parser.h -o $(BUILD)/grammar/parser.c $<
+$(BUILD)/grammar/parser.h: $(BUILD)/grammar/parser.c ;
 
-$(BUILD)/grammar/lexer.c $(BUILD)/grammar/lexer.h: grammar/lexer.l $(BUILD)/grammar/parser.h
+$(BUILD)/grammar/lexer.c: grammar/lexer.l $(BUILD)/grammar/parser.h
 	@mkdir -p $(@D)
 	flex --header-file=$(BUILD)/grammar/lexer.h -o $(BUILD)/grammar/lexer.c $<
+$(BUILD)/grammar/lexer.h: $(BUILD)/grammar/lexer.c ;
 
 # Generated code is not held to -Wextra -Wpedantic.
-$(BUILD)/grammar/%.o: $(BUILD)/grammar/%.c
+$(BUILD)/grammar/%.o: $(BUILD)/grammar/%.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/lexer.h
 	$(CC) $(CPPFLAGS) $(filter-out -Wextra -Wpedantic -Werror,$(CFLAGS)) -Wno-unused-function -c -o $@ $<
 
 $(BUILD)/compiler/%.o: compiler/%.c $(BUILD)/grammar/parser.h $(BUILD)/grammar/lexer.h
