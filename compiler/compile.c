@@ -5,6 +5,7 @@
  * ones it imports, then check and generate code.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,14 @@ static const char *dir_of(SvmArena *a, const char *path) {
 
 static int load(SpcComp *c, const char *path, const char *src, size_t len, SpcLoc from);
 
+/* Whether two paths name one file (by device and inode; by name when
+ * either cannot be looked at). */
+static bool same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return strcmp(a, b) == 0;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static bool file_exists(const char *p) {
   FILE *f = fopen(p, "rb");
   if (!f) return false;
@@ -61,8 +70,9 @@ static bool file_exists(const char *p) {
 
 /* Finds and loads module `id` imported at loc by module m; returns its index or -1. */
 static int import(SpcComp *c, int m, const char *id, SpcLoc loc) {
+  int loaded = -1;
   for (int i = 0; i < c->nmods; i++)
-    if (c->mods[i].id && !strcmp(c->mods[i].id, id)) return i;
+    if (c->mods[i].id && !strcmp(c->mods[i].id, id)) loaded = i;
   const char *dirs[64];
   int nd = 0;
   dirs[nd++] = c->mods[m].dir;
@@ -73,8 +83,16 @@ static int import(SpcComp *c, int m, const char *id, SpcLoc loc) {
     char *p = svm_arena_alloc(&c->arena, n);
     if (!p) return -1;
     snprintf(p, n, "%s/%s.spec", dirs[i], id);
-    if (file_exists(p)) return load(c, p, NULL, 0, loc);
+    if (!file_exists(p)) continue;
+    if (loaded < 0) return load(c, p, NULL, 0, loc);
+    /* One module of each name in a compilation: this import must find the
+     * very file already loaded under the name, not another one of it. */
+    if (same_file(p, c->mods[loaded].file.path)) return loaded;
+    spc_error(c, loc, "import of '%s' finds %s, but another file of that module, %s, is already part of "
+              "this compilation (a compilation has one module of each name)", id, p, c->mods[loaded].file.path);
+    return -1;
   }
+  if (loaded >= 0) return loaded;
   spc_error(c, loc, "cannot find module '%s' (looked for %s.spec in %s%s%s)", id, id, c->mods[m].dir,
             c->opt->nincdirs ? ", the -I folders" : "", c->opt->stdlib_dir ? " and the standard modules" : "");
   return -1;

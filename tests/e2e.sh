@@ -267,6 +267,18 @@ for m in stdlib-rules/express_uc.spec stdlib-rules/premier_integrator.spec examp
   if [ -s "$TMP/err" ]; then bad "specc $m printed warnings"; sed 's/^/    /' "$TMP/err" | head; else ok; fi
 done
 
+# Two files of one module name in one compilation are an error, whichever
+# import meets the second (the first was once used for every import).
+mkdir -p "$TMP/dup/sub"
+printf 'module lib\nconst v = 1\n' >"$TMP/dup/lib.spec"
+printf 'module lib\nconst v = 2\n' >"$TMP/dup/sub/lib.spec"
+printf 'module liba\nimport lib\ndef w = v\n' >"$TMP/dup/sub/liba.spec"
+printf 'module top\nimport liba\nimport lib\nfact item(n: integer)\nrule r "R"\n  require w = v\n' >"$TMP/dup/top.spec"
+expect_status 1 "two files of one module name" -- "$SPECC" -I "$TMP/dup/sub" "$TMP/dup/top.spec" -o "$TMP/dup.bc"
+err_has "two files of one module name" "another file of that module"
+printf 'module top\nimport liba\nfact item(n: integer)\nrule r "R"\n  require w = v\n' >"$TMP/dup/sub/top1.spec"
+expect_status 0 "one file of each module name" -- "$SPECC" "$TMP/dup/sub/top1.spec" -o "$TMP/dup1.bc"
+
 # country_grouping is one pass over the country lines: 20,000 lines in one
 # grouping are met within the default instruction budget (comparing every
 # pair of lines exhausted it).
