@@ -119,6 +119,9 @@ static int load(SpcComp *c, const char *path, const char *src, size_t len, SpcLo
     }
   }
   mi->dir = dir_of(&c->arena, p);
+  /* A UTF-8 byte-order mark is not part of the text (as in fact files): its
+   * bytes are skipped and not counted in columns. */
+  if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0) src += 3, len -= 3;
   if (spc_parse(&c->arena, p, src, len, &mi->file, c->diags) != 0 && !mi->file.module) {
     mi->file.src = src;
     mi->file.srclen = len;

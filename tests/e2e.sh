@@ -279,6 +279,12 @@ err_has "two files of one module name" "another file of that module"
 printf 'module top\nimport liba\nfact item(n: integer)\nrule r "R"\n  require w = v\n' >"$TMP/dup/sub/top1.spec"
 expect_status 0 "one file of each module name" -- "$SPECC" "$TMP/dup/sub/top1.spec" -o "$TMP/dup1.bc"
 
+# A source that starts with a UTF-8 byte-order mark compiles (its columns
+# do not count it).
+printf '\357\273\277module bom\nfact item(n: integer)\nrule r "R"\n  require exists i in itemz\n' >"$TMP/bom.spec"
+expect_status 1 "a source with a byte-order mark" -- "$SPECC" "$TMP/bom.spec" -o "$TMP/bom.bc"
+err_has "a source with a byte-order mark" "bom.spec:4:18: error: unknown fact kind 'itemz'"
+
 # country_grouping is one pass over the country lines: 20,000 lines in one
 # grouping are met within the default instruction budget (comparing every
 # pair of lines exhausted it).

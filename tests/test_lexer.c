@@ -325,6 +325,15 @@ Test(lexer, rejects_a_stray_byte_of_invalid_utf8_in_a_text) {
   comp_free(&c);
 }
 
+Test(lexer, rejects_a_nul_byte_in_a_text) {
+  /* It would cut the reason short where reports print it. */
+  static const char src[] = RULE("false otherwise \"ab\0cd\"");
+  Comp c;
+  compile_len(&c, src, sizeof src - 1);
+  expect_error(&c, 3, 28, "a NUL byte in a text");
+  comp_free(&c);
+}
+
 Test(lexer, rejects_an_encoded_surrogate_in_a_text) {
   Comp c;
   compile(&c, RULE("false otherwise \"\xed\xa0\x80\""));
