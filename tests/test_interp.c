@@ -363,6 +363,16 @@ Test(interp, refuses_the_year_of_never) {
   run_free(&r);
 }
 
+Test(interp, refuses_the_days_between_never_and_a_date) {
+  Run r;
+  run(&r, SCHEMA "rule days \"Days\"\n  require never - 2021-01-01 > 0\n", FACTS);
+  expect_failure(&r, "days", "the days between two dates need calendar dates, not dawn or never", 8, 17);
+  run_free(&r);
+  run(&r, SHOW("{2021-03-01 - 2021-02-01}"), FACTS);
+  expect_shown(&r, "28");
+  run_free(&r);
+}
+
 Test(interp, leaves_dawn_and_never_unchanged_by_date_arithmetic) {
   Run r;
   run(&r, SHOW("{dawn + 5 years} {never - 3 days}"), FACTS);

@@ -594,6 +594,10 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         (void)svm_date_add(a.u.date, s * b.u.dur.months, s * b.u.dur.days, &d);
         r2 = mk_date(d);
       } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DATE && opc == OP_SUB) {
+        /* The days between an open bound and a date are no number. */
+        if (a.u.date == SVM_DAWN || a.u.date == SVM_NEVER || b.u.date == SVM_DAWN || b.u.date == SVM_NEVER)
+          return vm->pc = at, fail(vm, SVM_ERUNTIME, "the days between two dates need calendar dates, not dawn or never",
+                                   NULL, NULL);
         r2 = mk_int((int64_t)a.u.date - (int64_t)b.u.date);
       } else if (a.tag == SVM_T_DUR && b.tag == SVM_T_DUR && opc == OP_ADD) {
         int64_t m = (int64_t)a.u.dur.months + b.u.dur.months, dd = (int64_t)a.u.dur.days + b.u.dur.days;
