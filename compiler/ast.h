@@ -97,6 +97,9 @@ typedef struct {
   SpcNode *module;     /* N_MODULE */
   SpcList imports;     /* N_IMPORT */
   SpcList decls;
+  /* Errors of the scanner that still gave a token (a bad date, a text with
+   * a bad byte...): the tree is whole, and checking it finds more errors. */
+  int soft_errors;
 } SpcFile;
 
 SpcNode *spc_node_new(SvmArena *a, SpcNodeKind k, SpcLoc loc);

@@ -192,13 +192,18 @@ static SpcStatus compile(const char *path, const char *src, size_t len, const Sp
   int before = diags->errors;
   int m = load(c, path, src, len, (SpcLoc){NULL, 0, 0});
   if (m == -2) { st = SPC_EIO; goto done; }
-  if (m < 0 || diags->errors > before) goto done;
+  /* Errors of the scanner that still gave their token leave whole trees:
+   * they are checked all the same, so that one run reports the mistakes
+   * of the names and types too; the program is not generated. */
+  int soft = 0;
+  for (int i = 0; i < c->nmods; i++) soft += c->mods[i].file.soft_errors;
+  if (m < 0 || diags->errors - soft > before) goto done;
   c->main_module = m;
   int state[SPC_MAX_MODULES] = {0};
   order(c, m, state);
   for (int i = 0; i < c->nmods; i++) sees(c, i, i);
-  if (diags->errors > before) goto done;
-  if (!spc_check(c)) goto done;
+  if (diags->errors - soft > before) goto done;
+  if (!spc_check(c) || diags->errors > before) goto done;
   st = spc_codegen(c, out, outlen);
 done:
   /* Every failure says why; one that added no error ran out of memory. */

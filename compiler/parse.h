@@ -33,6 +33,7 @@ typedef struct {
   int str_line, str_col;
   int nesting;           /* open parentheses/braces */
   int nomem;             /* an allocation failed */
+  int soft_errors;       /* see SpcFile */
   jmp_buf *fatal;        /* where flex's fatal errors (out of memory) return to */
 } SpcParse;
 

@@ -439,6 +439,7 @@ int spc_parse(SvmArena *arena, const char *file, const char *buf, size_t len, Sp
     spc_diag_add(diags, SPC_ERROR, file, 0, 0, NULL, 0, "out of memory while parsing");
     return -1;
   }
+  out->soft_errors = P.soft_errors;
   if (r == 2) return -1; /* the parser's stack is full: spc_yyerror said so */
   if (r != 0 || diags->errors > before || !out->module) return -1;
   return 0;

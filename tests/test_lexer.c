@@ -325,6 +325,18 @@ Test(lexer, rejects_a_stray_byte_of_invalid_utf8_in_a_text) {
   comp_free(&c);
 }
 
+Test(lexer, checks_names_past_a_bad_date_literal) {
+  /* The bad date still gives a token: the rule is checked too, so one run
+   * reports the unknown kind as well (and no program is made). */
+  Comp c;
+  compile(&c, "module m\nrule r \"t\"\n  require 2021-02-29 < today\n  require count(p in persn) > 1\n");
+  cr_assert_eq(c.d->n, 2, "have:\n%s", c.listing);
+  expect_error_at(&c, 0, 3, 11, "'2021-02-29' is not a valid date");
+  expect_error_at(&c, 1, 4, 17, "unknown fact kind 'persn'");
+  cr_expect_null(c.bc);
+  comp_free(&c);
+}
+
 Test(lexer, rejects_a_nul_byte_in_a_text) {
   /* It would cut the reason short where reports print it. */
   static const char src[] = RULE("false otherwise \"ab\0cd\"");
