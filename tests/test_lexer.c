@@ -337,6 +337,21 @@ Test(lexer, checks_names_past_a_bad_date_literal) {
   comp_free(&c);
 }
 
+Test(lexer, rejects_a_text_past_the_bytecode_limit_where_it_is) {
+  static const char head[] = "module m\nrule r \"t\"\n  require false otherwise \"";
+  size_t n = sizeof head - 1, len = n + 65536 + 2;
+  char *src = malloc(len + 1);
+  cr_assert_not_null(src);
+  memcpy(src, head, n);
+  memset(src + n, 'x', 65536);
+  memcpy(src + n + 65536, "\"\n", 3);
+  Comp c;
+  compile_len(&c, src, len);
+  expect_error(&c, 3, 27, "a text longer than 65535 bytes (a piece between {...} counts alone)");
+  comp_free(&c);
+  free(src);
+}
+
 Test(lexer, rejects_a_nul_byte_in_a_text) {
   /* It would cut the reason short where reports print it. */
   static const char src[] = RULE("false otherwise \"ab\0cd\"");
