@@ -170,6 +170,16 @@ static Scope *bind(Ctx *x, Scope *sc, SpcList *binders, bool ok[]) {
   *ok = true;
   for (int i = 0; i < binders->n; i++) {
     SpcNode *b = binders->v[i];
+    /* `exists p in person, p in person`: the second p would hide the first. */
+    int twice = -1;
+    for (int j = 0; j < i && twice < 0; j++)
+      if (!strcmp(binders->v[j]->s, b->s)) twice = j;
+    if (twice >= 0) {
+      spc_error(c, b->loc, "'%s' is bound twice in one quantifier (first at column %d)", b->s,
+                binders->v[twice]->loc.col);
+      *ok = false;
+      continue;
+    }
     int k = spc_kind_find(c, b->s2);
     if (k < 0) {
       const char *cands[256];

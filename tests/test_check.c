@@ -110,6 +110,13 @@ Test(check, suggests_a_bound_variable_for_a_misspelt_one) {
   comp_free(&c);
 }
 
+Test(check, rejects_a_variable_bound_twice_in_one_quantifier) {
+  Comp c;
+  compile(&c, RULE("exists p in person, p in person where p.age > 3"));
+  expect_error(&c, 6, 31, "'p' is bound twice in one quantifier (first at column 18)");
+  comp_free(&c);
+}
+
 Test(check, suggests_a_close_fact_kind_for_an_unknown_one) {
   Comp c;
   compile(&c, RULE("exists p in persn"));
