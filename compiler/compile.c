@@ -155,16 +155,26 @@ static int load(SpcComp *c, const char *path, const char *src, size_t len, SpcLo
   return m;
 }
 
-/* Depth-first post-order: imports before importers; a cycle is an error. */
-static bool order(SpcComp *c, int m, int *state) {
+/* Depth-first post-order: imports before importers; a cycle is an error,
+ * named whole ("import cycle: a -> b -> c -> a").  path[0..depth) holds the
+ * modules being visited. */
+static bool order(SpcComp *c, int m, int *state, int *path, int depth) {
   if (state[m] == 2) return true;
   if (state[m] == 1) return false;
   state[m] = 1;
+  path[depth] = m;
   for (int i = 0; i < c->mods[m].nimports; i++) {
     int k = c->mods[m].imports[i];
-    if (!order(c, k, state))
-      spc_error(c, c->mods[m].file.imports.v[i]->loc, "import cycle: '%s' imports '%s', which imports it back",
-                c->mods[m].id, c->mods[k].id);
+    if (order(c, k, state, path, depth + 1)) continue;
+    if (state[k] != 1) continue;  /* a cycle further in, reported there */
+    char chain[512];
+    size_t n = 0;
+    int from = depth;
+    while (from > 0 && path[from] != k) from--;
+    for (int j = from; j <= depth && n < sizeof chain; j++)
+      n += (size_t)snprintf(chain + n, sizeof chain - n, "'%s' -> ", c->mods[path[j]].id);
+    if (n < sizeof chain) snprintf(chain + n, sizeof chain - n, "'%s'", c->mods[k].id);
+    spc_error(c, c->mods[m].file.imports.v[i]->loc, "import cycle: %s", chain);
   }
   state[m] = 2;
   c->order[c->norder++] = m;
@@ -199,8 +209,8 @@ static SpcStatus compile(const char *path, const char *src, size_t len, const Sp
   for (int i = 0; i < c->nmods; i++) soft += c->mods[i].file.soft_errors;
   if (m < 0 || diags->errors - soft > before) goto done;
   c->main_module = m;
-  int state[SPC_MAX_MODULES] = {0};
-  order(c, m, state);
+  int state[SPC_MAX_MODULES] = {0}, visiting[SPC_MAX_MODULES];
+  order(c, m, state, visiting, 0);
   for (int i = 0; i < c->nmods; i++) sees(c, i, i);
   if (diags->errors - soft > before) goto done;
   if (!spc_check(c) || diags->errors > before) goto done;

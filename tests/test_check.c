@@ -749,8 +749,19 @@ Test(check, rejects_an_import_cycle, .init = tmp_init, .fini = tmp_fini) {
   tmp_put("beta.spec", "module beta\nimport alpha\n");
   Comp c;
   compile_in(&c, "module main\nimport alpha\nrule r \"t\"\n  require true\n");
-  expect_error(&c, 2, 8, "import cycle: 'beta' imports 'alpha', which imports it back");
+  expect_error(&c, 2, 8, "import cycle: 'alpha' -> 'beta' -> 'alpha'");
   cr_assert_str_eq(base(c.d->v[0].file), "beta.spec");
+  comp_free(&c);
+}
+
+Test(check, names_a_longer_import_cycle_whole, .init = tmp_init, .fini = tmp_fini) {
+  tmp_put("c1.spec", "module c1\nimport c2\n");
+  tmp_put("c2.spec", "module c2\nimport c3\n");
+  tmp_put("c3.spec", "module c3\nimport c1\n");
+  Comp c;
+  compile_in(&c, "module main\nimport c1\nrule r \"t\"\n  require true\n");
+  expect_error(&c, 2, 8, "import cycle: 'c1' -> 'c2' -> 'c3' -> 'c1'");
+  cr_assert_str_eq(base(c.d->v[0].file), "c3.spec");
   comp_free(&c);
 }
 
