@@ -157,6 +157,26 @@ static SpcSym *lookup(Ctx *x, Scope *sc, SpcNode *n) {
 static int check_expr(Ctx *x, Scope *sc, SpcNode *n);
 static void check_def(SpcComp *c, SpcSym *s, int depth);
 
+/* `e.employment = 'fulltime'` where the field allows only some words and
+ * the word is not one of them: always false (or, with !=, always true), most
+ * likely a misspelling.  A warning, at the word. */
+static void warn_word_not_allowed(SpcComp *c, const SpcNode *field, const SpcNode *word, bool eq) {
+  if (field->kind != N_FIELD || word->kind != N_WORD || !field->a || field->a->type_kind < 0) return;
+  const SpcKindInfo *k = &c->kinds[field->a->type_kind];
+  if (field->i < 0 || field->i >= k->nfields) return;
+  const SpcNode *f = k->fields[field->i];
+  if (!f->list.n) return;
+  char allowed[256];
+  size_t n = 0;
+  for (int e = 0; e < f->list.n; e++) {
+    if (!strcmp(f->list.v[e]->s, word->s)) return;
+    if (n < sizeof allowed)
+      n += (size_t)snprintf(allowed + n, sizeof allowed - n, "%s%s", e ? ", " : "", f->list.v[e]->s);
+  }
+  spc_warning(c, word->loc, "'%s' is not one of the words %s.%s allows (%s): the comparison is always %s", word->s,
+              k->name, f->s, allowed, eq ? "false" : "true");
+}
+
 static int set(SpcNode *n, int type, int kind) {
   n->type = type;
   n->type_kind = kind;
@@ -455,6 +475,10 @@ static int check_expr(Ctx *x, Scope *sc, SpcNode *n) {
       if (ta != tb || !comparable(ta) || (ta == TY_FACT && n->a->type_kind != n->b->type_kind)) {
         spc_error(c, n->loc, "cannot compare %s with %s", TN(ta, n->a->type_kind), TN(tb, n->b->type_kind));
         break;
+      }
+      if (ta == TY_WORD) {
+        warn_word_not_allowed(c, n->a, n->b, op == '=');
+        warn_word_not_allowed(c, n->b, n->a, op == '=');
       }
       r = set(n, TY_BOOL, -1);
     } else if (op == '<' || op == LE || op == '>' || op == GE) {

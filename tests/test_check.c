@@ -626,6 +626,22 @@ Test(check, warns_about_a_definition_no_rule_uses) {
   comp_free(&c);
 }
 
+Test(check, warns_about_a_word_a_field_does_not_allow) {
+  Comp c;
+  compile(&c, "module m\nfact person(id: word key, employment: word one of (full-time, part-time))\n"
+              "rule r \"t\"\n  require exists p in person where p.employment = 'fulltime'\n"
+              "  require exists p in person where 'part-time' != p.employment\n");
+  expect_ok(&c);
+  cr_assert_eq(c.d->n, 1, "%s", c.listing);
+  const SpcDiag *g = &c.d->v[0];
+  cr_assert_eq(g->severity, SPC_WARNING);
+  cr_assert(g->line == 4 && g->col == 51 &&
+                !strcmp(g->msg, "'fulltime' is not one of the words person.employment allows (full-time, part-time): "
+                                "the comparison is always false"),
+            "%s", c.listing);
+  comp_free(&c);
+}
+
 Test(check, does_not_warn_about_the_definitions_of_a_module_without_rules) {
   Comp c;
   compile(&c, HEAD "def spare = 5\nset tools = {a}\n");
