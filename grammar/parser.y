@@ -27,6 +27,8 @@ typedef void *yyscan_t;
 #include <string.h>
 
 static void spc_yyerror(SPC_YYLTYPE *loc, yyscan_t scanner, SpcParse *P, const char *msg);
+/* A mistake the grammar recognises, said in the author's terms (arg: %s). */
+static void mistake(SpcParse *P, SPC_YYLTYPE l, const char *fmt, const char *arg);
 static SpcLoc L(SpcParse *P, SPC_YYLTYPE l) { SpcLoc r = {P->file, l.first_line, l.first_column}; return r; }
 #define NEW(var, k, l) do { var = spc_node_new(P->arena, k, L(P, l)); if (!var) { P->nomem = 1; YYNOMEM; } } while (0)
 #define PUSH(lst, n) do { if (!spc_list_push(P->arena, &(lst), n)) { P->nomem = 1; YYNOMEM; } } while (0)
@@ -158,6 +160,10 @@ decl
   | LADDER ID '=' lwords { $$ = $4; $$->kind = N_LADDER; $$->s = $2; $$->loc = L(P, @2); }
   | DEF ID '=' expr { NEW($$, N_DEF, @2); $$->s = $2; $$->a = $4; }
   | DEF ID '(' params ')' '=' expr { $$ = $4; $$->kind = N_DEF; $$->s = $2; $$->loc = L(P, @2); $$->a = $7; }
+  | DEF ID '(' ')' '=' expr {
+      mistake(P, @3, "a definition without parameters is written without (): def %s = ...", $2);
+      NEW($$, N_DEF, @2); $$->s = $2; $$->a = $6;
+    }
   | RULE ID STRING clauses { $$ = $4; $$->kind = N_RULE; $$->s = $2; $$->s2 = $3; $$->loc = L(P, @2); }
   | EACH RULE GRACE WHEN expr UNTIL expr { NEW($$, N_GRACE_ALL, @1); $$->a = $5; $$->b = $7; }
   | EACH RULE GRACE WHEN expr UNTIL expr BECAUSE items {
@@ -360,6 +366,10 @@ primary
   | ID { NEW($$, N_NAME, @1); $$->s = $1; }
   | ID FROM word { NEW($$, N_LADDER_FROM, @1); $$->s = $1; $$->s2 = $3->s; }
   | ID '(' args ')' { $$ = $3; $$->kind = N_CALL; $$->s = $1; $$->loc = L(P, @1); }
+  | ID '(' ')' {
+      mistake(P, @2, "empty () after '%s': a definition without parameters is used by its name alone, a function with its arguments", $1);
+      NEW($$, N_NAME, @1); $$->s = $1;
+    }
   | primary '.' ID { NEW($$, N_FIELD, @3); $$->a = $1; $$->s = $3; }
   | '(' expr ')' { $$ = $2; }
   | '{' words '}' {
@@ -388,6 +398,10 @@ primary
   ;
 
 %%
+
+static void mistake(SpcParse *P, SPC_YYLTYPE l, const char *fmt, const char *arg) {
+  spc_diag_add(P->diags, SPC_ERROR, P->file, l.first_line, l.first_column, P->src, P->srclen, fmt, arg);
+}
 
 static void spc_yyerror(SPC_YYLTYPE *loc, yyscan_t scanner, SpcParse *P, const char *msg) {
   (void)scanner;

@@ -110,6 +110,20 @@ Test(check, suggests_a_bound_variable_for_a_misspelt_one) {
   comp_free(&c);
 }
 
+Test(check, says_that_a_definition_without_parameters_takes_no_parentheses) {
+  Comp c;
+  compile(&c, HEAD "def f() = 1\nrule r \"t\"\n  require f() = 1\n");
+  cr_assert_eq(c.d->errors, 2, "%s", c.listing);
+  cr_assert(c.d->v[0].line == 5 && c.d->v[0].col == 6 &&
+                !strcmp(c.d->v[0].msg, "a definition without parameters is written without (): def f = ..."),
+            "%s", c.listing);
+  cr_assert(c.d->v[1].line == 7 && c.d->v[1].col == 12 &&
+                !strcmp(c.d->v[1].msg, "empty () after 'f': a definition without parameters is used by its name "
+                                       "alone, a function with its arguments"),
+            "%s", c.listing);
+  comp_free(&c);
+}
+
 Test(check, rejects_a_variable_bound_twice_in_one_quantifier) {
   Comp c;
   compile(&c, RULE("exists p in person, p in person where p.age > 3"));
