@@ -100,7 +100,7 @@ demo: all
 asan:
 	@mkdir -p build/asan
 	@if LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 $(MAKE) BUILD=build/asan BIN=build/asan/bin \
-	  CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  CFLAGS="-O1 -DSVM_DEBUG -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test >build/asan/test.log 2>&1; then status=0; else status=1; fi; \
 	grep -E 'Synthesis|passed, [0-9]+ failed|FAIL' build/asan/test.log; \
 	if grep -qE 'LeakSanitizer|AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:' build/asan/test.log; then \

@@ -45,8 +45,6 @@ typedef struct {
   struct { uint64_t key; SvmSeq *days; } dcache[DAYS_CACHE];
   unsigned ndcache;
   SvmStatus st;
-  const uint8_t *width;  /* instruction widths (the program's, once verified) */
-  uint8_t own_width[OP__COUNT];
   uint32_t *field_base;  /* kind k's fields are field_base[k] .. field_base[k+1]-1 in refix */
   struct RefIndex **refix; /* per reference field: who refers to each fact (built on first use) */
   /* Reasons and notices are given once each: past a few, a hash index of
@@ -496,6 +494,18 @@ HOT_INLINE int test_rel_date(const SvmValue *x, int32_t d, int rel) {
 #define SVM_COMPUTED_GOTO 0
 #endif
 
+/* Each opcode's operand letters (opcodes.def), from which a handler gets the
+ * width of its instruction as a constant the compiler folds: the same sum
+ * as svm_op_width, which the verifier used (SVM_DEBUG builds check it). */
+#define OP(name, operands, effect) static const char ops_##name[9] = operands;
+#include "opcodes.def"
+#undef OP
+#define LETTER_WIDTH(c) ((c) == 'j' || (c) == 'i' || (c) == 'm' ? 4 : (c) == 'c' || (c) == 's' || (c) == 'k' ? 2 \
+                         : (c) == 'l' || (c) == 'f' || (c) == 'n' || (c) == 'b' || (c) == 'r' ? 1 : 0)
+#define OP_WIDTH(name) (1 + LETTER_WIDTH(ops_##name[0]) + LETTER_WIDTH(ops_##name[1]) + LETTER_WIDTH(ops_##name[2]) + \
+                        LETTER_WIDTH(ops_##name[3]) + LETTER_WIDTH(ops_##name[4]) + LETTER_WIDTH(ops_##name[5]) + \
+                        LETTER_WIDTH(ops_##name[6]) + LETTER_WIDTH(ops_##name[7]))
+
 static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *locals, SvmRuleResult *out,
                           SvmModuleResult *mod) {
   const SvmProgram *p = vm->p;
@@ -505,43 +515,48 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
   const SvmKind *const kinds = p->kinds;
   const uint8_t *code = p->code;
   SvmValue *sp = stack;  /* next free slot */
-  uint32_t pc = r->entry;
+  const uint8_t *ins;    /* the instruction being executed */
+  const uint8_t *next = code + r->entry;  /* the one to run after it: ins + its width, or a jump's target */
+  int opc;               /* *ins */
   vm->rule = r;
   vm->ndates = 0;
   for (uint32_t i = 0; i < r->nlocals; i++) memset(&locals[i], 0, sizeof locals[i]);
   memset(out, 0, sizeof *out);
+#define HERE ((uint32_t)(ins - code))  /* the pc of this instruction, for error messages */
 #define POP() (*--sp)
 #define PUSH(v) (*sp++ = (v))
 #define TOP (sp[-1])
-#define NEED(cond, what) do { if (!(cond)) return vm->pc = at, type_error(vm, what); } while (0)
+#define NEED(cond, what) do { if (!(cond)) return vm->pc = HERE, type_error(vm, what); } while (0)
   /* The budget is charged where code can repeat -- jumps and loop steps --
    * since straight-line code between them is bounded by the rule's length. */
-#define CHARGE(n) do { if (vm->steps_left < (n)) return vm->pc = at, fail(vm, SVM_ELIMIT, \
+#define CHARGE(n) do { if (vm->steps_left < (n)) return vm->pc = HERE, fail(vm, SVM_ELIMIT, \
     "instruction budget exhausted (raise it with --max-steps N)", NULL, NULL); vm->steps_left -= (n); } while (0)
-  const uint8_t *width = vm->width;
-  uint32_t at;               /* this instruction, for error messages */
-  const uint8_t *ins;
-  int opc;
-  /* The verifier proved pc stays inside the rule; checking it on every
-   * instruction cost a tenth of the evaluation time, so only debug builds
-   * (-DSVM_DEBUG) do. */
+  /* The verifier proved that next stays inside the rule and on instruction
+   * starts; checking it on every instruction cost a tenth of the evaluation
+   * time, so only debug builds (-DSVM_DEBUG, make asan) do. */
 #ifdef SVM_DEBUG
-#define FETCH() (assert(pc >= r->entry && pc < r->end), at = pc, ins = code + pc, opc = ins[0], pc += width[opc])
+#define FETCH() (assert(next >= code + r->entry && next < code + r->end), ins = next, opc = ins[0])
+#define CHECK_WIDTH(name) assert(OP_WIDTH(name) == svm_op_width(OP_##name))
 #else
-#define FETCH() (at = pc, ins = code + pc, opc = ins[0], pc += width[opc])
+#define FETCH() (ins = next, opc = ins[0])
+#define CHECK_WIDTH(name) ((void)0)
 #endif
   /* Dispatch: with GCC and clang, each handler ends in its own indirect jump
    * through a table of label addresses (computed goto), which the branch
    * predictor learns per handler and which skips the switch's range check
    * (opcodes are proven < OP__COUNT by the verifier); elsewhere a plain
-   * switch.  CASE labels a handler for both; NEXT ends it. */
+   * switch.  CASE labels a handler for both; NEXT ends it.  With computed
+   * goto each handler steps over its instruction by a constant (OP_WIDTH),
+   * and the current instruction is a pointer, not a pc: dispatch went from
+   * twelve machine instructions (the pc, the code base and the width table
+   * reloaded from the stack) to four. */
 #if SVM_COMPUTED_GOTO
   static const void *const handlers[OP__COUNT] = {
 #define OP(name, operands, effect) &&L_##name,
 #include "opcodes.def"
 #undef OP
   };
-#define CASE(name) case OP_##name: L_##name
+#define CASE(name) L_##name: CHECK_WIDTH(name); next = ins + OP_WIDTH(name); __attribute__((fallthrough)); case OP_##name
 #define NEXT do { FETCH(); goto *handlers[opc]; } while (0)
 #else
 #define CASE(name) case OP_##name
@@ -551,6 +566,8 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     FETCH();
 #if SVM_COMPUTED_GOTO
     goto *handlers[opc];
+#else
+    next = ins + svm_op_width(opc);
 #endif
     switch (opc) {
     CASE(PUSH_TRUE): PUSH(mk_bool(true)); NEXT;
@@ -567,7 +584,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEXT;
     CASE(NEG):
       NEED(TOP.tag == SVM_T_INT, "NEG wants an integer");
-      if (TOP.u.i == INT64_MIN) return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+      if (TOP.u.i == INT64_MIN) return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
       TOP.u.i = -TOP.u.i;
       NEXT;
     CASE(ADD): CASE(SUB): CASE(MUL): CASE(DIV): CASE(MOD): {
@@ -581,11 +598,11 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         case OP_SUB: ovf = __builtin_sub_overflow(x, y, &z); break;
         case OP_MUL: ovf = __builtin_mul_overflow(x, y, &z); break;
         default:
-          if (y == 0) return vm->pc = at, fail(vm, SVM_ERUNTIME, "division by zero", NULL, NULL);
+          if (y == 0) return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "division by zero", NULL, NULL);
           if (x == INT64_MIN && y == -1) { ovf = true; break; }
           z = opc == OP_DIV ? x / y : x % y;
         }
-        if (ovf) return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+        if (ovf) return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
         r2 = mk_int(z);
       } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DUR && (opc == OP_ADD || opc == OP_SUB)) {
         int64_t s = opc == OP_ADD ? 1 : -1;
@@ -596,18 +613,18 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       } else if (a.tag == SVM_T_DATE && b.tag == SVM_T_DATE && opc == OP_SUB) {
         /* The days between an open bound and a date are no number. */
         if (a.u.date == SVM_DAWN || a.u.date == SVM_NEVER || b.u.date == SVM_DAWN || b.u.date == SVM_NEVER)
-          return vm->pc = at, fail(vm, SVM_ERUNTIME, "the days between two dates need calendar dates, not dawn or never",
+          return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "the days between two dates need calendar dates, not dawn or never",
                                    NULL, NULL);
         r2 = mk_int((int64_t)a.u.date - (int64_t)b.u.date);
       } else if (a.tag == SVM_T_DUR && b.tag == SVM_T_DUR && opc == OP_ADD) {
         int64_t m = (int64_t)a.u.dur.months + b.u.dur.months, dd = (int64_t)a.u.dur.days + b.u.dur.days;
         if (m > INT32_MAX || m < INT32_MIN || dd > INT32_MAX || dd < INT32_MIN)
-          return vm->pc = at, fail(vm, SVM_ERUNTIME, "duration overflow", NULL, NULL);
+          return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "duration overflow", NULL, NULL);
         r2 = a;
         r2.u.dur.months = (int32_t)m;
         r2.u.dur.days = (int32_t)dd;
       } else {
-        return vm->pc = at, type_error(vm, "arithmetic on these operand types");
+        return vm->pc = HERE, type_error(vm, "arithmetic on these operand types");
       }
       PUSH(r2);
       NEXT;
@@ -619,7 +636,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     CASE(COUNT_UP): {
       SvmValue *acc = &locals[ins[1]];
       NEED(acc->tag == SVM_T_INT, "COUNT_UP wants an integer");
-      if (acc->u.i == INT64_MAX) return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+      if (acc->u.i == INT64_MAX) return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
       acc->u.i++;
       NEXT;
     }
@@ -632,7 +649,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       if (__builtin_add_overflow(lo->u.i, b.u.i, &z)) {
         int64_t c;
         if (__builtin_add_overflow(carry->u.i, b.u.i > 0 ? 1 : -1, &c))
-          return vm->pc = at, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
+          return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "integer overflow", NULL, NULL);
         carry->u.i = c;
       }
       lo->u.i = z;
@@ -657,7 +674,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEED(res >= 0, "comparison of values of different types");
       if (res) {
         CHARGE(1);
-        pc = RD32(ins + 1);
+        next = code + RD32(ins + 1);
       }
       NEXT;
     }
@@ -672,7 +689,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEED(sp[1].tag == SVM_T_SET || sp[1].tag == SVM_T_LIST, "IN wants a set");
       if (set_has(sp[1].u.seq, &sp[0], sp[1].tag == SVM_T_SET) == (opc == OP_JUMP_IN)) {
         CHARGE(1);
-        pc = RD32(ins + 1);
+        next = code + RD32(ins + 1);
       }
       NEXT;
     }
@@ -689,7 +706,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEED(res_ >= 0, rel_ >= SVM_REL_IN ? "IN wants a set" : "comparison of values of different types"); \
       if (res_) { \
         CHARGE(1); \
-        pc = (target); \
+        next = code + (target); \
       } \
     } while (0)
     CASE(JUMP_FC): {
@@ -723,7 +740,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       if (locals[ins[1]].tag == SVM_T_DATE && locals[ins[1]].u.date == vm->today) {
         PUSH(locals[ins[2]]);
         CHARGE(1);
-        pc = RD32(ins + 3);
+        next = code + RD32(ins + 3);
       }
       NEXT;
     CASE(LOAD_FIELD): {
@@ -736,14 +753,14 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     }
     CASE(JUMP):
       CHARGE(1);
-      pc = RD32(ins + 1);
+      next = code + RD32(ins + 1);
       NEXT;
     CASE(JUMP_IF_FALSE): CASE(JUMP_IF_TRUE): {
       SvmValue c = POP();
       NEED(c.tag == SVM_T_BOOL, "conditional jump wants a bool");
       if (c.u.b == (opc == OP_JUMP_IF_TRUE)) {
         CHARGE(1);
-        pc = RD32(ins + 1);
+        next = code + RD32(ins + 1);
       }
       NEXT;
     }
@@ -764,7 +781,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       if (kd->start_field >= 0)
         while (i < t->n && t->vals[(size_t)i * kd->nfields + (size_t)kd->start_field].u.date > vm->today) i++;
       if (i >= t->n) {
-        pc = RD32(ins + 4);
+        next = code + RD32(ins + 4);
       } else {
         cur->tag = SVM_T_FACT;
         cur->aux = (uint16_t)k;
@@ -796,7 +813,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         CHARGE(1);
       }
       if (i >= t->n) {
-        pc = RD32(ins + 8);
+        next = code + RD32(ins + 8);
       } else {
         cur->tag = SVM_T_FACT;
         cur->aux = (uint16_t)k;
@@ -806,6 +823,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     }
     CASE(NEXT_BY_IF):
     CASE(NEXT_BY): {
+      if (opc == OP_NEXT_BY_IF) next = ins + OP_WIDTH(NEXT_BY_IF);  /* CASE(NEXT_BY) set NEXT_BY's */
       CHARGE(1);
       uint32_t k = RD16(ins + 1), f = ins[3];
       SvmValue *cur = &locals[ins[4]];
@@ -816,7 +834,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEED(key->tag == SVM_T_FACT && key->aux == t && key->u.fact >= 0 && key->u.fact < tabs[t].n,
            "NEXT_BY wants a fact of the kind referred to");
       RefIndex *ix = ref_index(vm, k, f);
-      if (!ix) return vm->pc = at, nomem(vm);
+      if (!ix) return vm->pc = HERE, nomem(vm);
       uint32_t lo = ix->off[key->u.fact], hi = ix->off[key->u.fact + 1];
       if (cur->tag == SVM_T_FACT) {
         /* The cursor is the fact itself: resume after it (items ascend). */
@@ -845,7 +863,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         while (lo < hi && tb->vals[(size_t)ix->items[lo] * kd->nfields + (size_t)kd->start_field].u.date > vm->today) lo++;
       }
       if (lo >= hi) {
-        pc = RD32(ins + (opc == OP_NEXT_BY_IF ? 10 : 6));
+        next = code + RD32(ins + (opc == OP_NEXT_BY_IF ? 10 : 6));
       } else {
         cur->tag = SVM_T_FACT;
         cur->aux = (uint16_t)k;
@@ -862,7 +880,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     }
     CASE(SEQ_NEW): {
       SvmSeq *s = svm_arena_alloc(vm->arena, sizeof *s);
-      if (!s) return vm->pc = at, nomem(vm);
+      if (!s) return vm->pc = HERE, nomem(vm);
       memset(s, 0, sizeof *s);
       memset(&locals[ins[1]], 0, sizeof locals[0]);
       locals[ins[1]].tag = SVM_T_LIST;
@@ -872,7 +890,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     CASE(SEQ_ADD): {
       SvmValue v = POP();
       NEED(locals[ins[1]].tag == SVM_T_LIST, "SEQ_ADD wants a list");
-      if (!seq_push(vm->arena, (SvmSeq *)locals[ins[1]].u.seq, v)) return vm->pc = at, nomem(vm);
+      if (!seq_push(vm->arena, (SvmSeq *)locals[ins[1]].u.seq, v)) return vm->pc = HERE, nomem(vm);
       NEXT;
     }
     CASE(NEXT_ELEM): {
@@ -883,7 +901,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       int64_t i = cur->tag == SVM_T_NONE ? 0 : cur->u.i + 1;
       if (i < 0) i = 0;
       if (i >= lst->u.seq->n) {
-        pc = RD32(ins + 4);
+        next = code + RD32(ins + 4);
       } else {
         *cur = mk_int(i);
         locals[ins[3]] = lst->u.seq->v[i];
@@ -891,17 +909,17 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEXT;
     }
     CASE(DAYS):
-      vm->pc = at;
+      vm->pc = HERE;
       if (since_days(vm, DAYS_ALL, &locals[ins[1]]) != SVM_OK) return vm->st;
       NEXT;
     CASE(DAYS_OF):
-      vm->pc = at;
+      vm->pc = HERE;
       if (since_days(vm, RD32(ins + 2), &locals[ins[1]]) != SVM_OK) return vm->st;
       NEXT;
     CASE(ENTER_DATE): {
       SvmValue d = POP();
       NEED(d.tag == SVM_T_DATE, "ENTER_DATE wants a date");
-      if (vm->ndates >= SVM_MAX_DATE_DEPTH) return vm->pc = at, fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
+      if (vm->ndates >= SVM_MAX_DATE_DEPTH) return vm->pc = HERE, fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
       vm->dates[vm->ndates++] = vm->today;
       vm->today = d.u.date;
       NEXT;
@@ -924,7 +942,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       SvmBuf b = {NULL, 0, 0, vm->arena, false};
       for (int i = 0; i < n; i++) svm_value_text(&b, p, vm->pa, &sp[i]);
       SvmStr *s = b.fail ? NULL : svm_arena_alloc(vm->arena, sizeof *s + b.n + 1);
-      if (!s) return vm->pc = at, nomem(vm);
+      if (!s) return vm->pc = HERE, nomem(vm);
       s->len = (uint32_t)b.n;
       if (b.n) memcpy(s->s, b.s, b.n);
       s->s[b.n] = '\0';
@@ -946,7 +964,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       case BI_YEAR: case BI_MONTH: case BI_DAY: {
         NEED(a[0].tag == SVM_T_DATE, "year/month/day want a date");
         if (a[0].u.date == SVM_DAWN || a[0].u.date == SVM_NEVER)
-          return vm->pc = at, fail(vm, SVM_ERUNTIME, "year(), month() and day() need a calendar date, not dawn or never", NULL, NULL);
+          return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "year(), month() and day() need a calendar date, not dawn or never", NULL, NULL);
         int y, m, d;
         svm_date_to_ymd(a[0].u.date, &y, &m, &d);
         res = mk_int(bi == BI_YEAR ? y : bi == BI_MONTH ? m : d);
@@ -956,7 +974,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         NEED(a[0].tag == SVM_T_INT && a[1].tag == SVM_T_INT && a[2].tag == SVM_T_INT, "date() wants integers");
         int64_t y = a[0].u.i, m = a[1].u.i, d = a[2].u.i;
         if (m < 1 || m > 12 || d < 1 || d > 31)
-          return vm->pc = at, fail(vm, SVM_ERUNTIME, "date(): no such date", NULL, NULL);
+          return vm->pc = HERE, fail(vm, SVM_ERUNTIME, "date(): no such date", NULL, NULL);
         /* A year before 1 or after 9999 is past the calendar: dawn or never,
          * as for date arithmetic (the January before 0001-02-01 is in year 0). */
         if (y < 1 || y > 9999) {
@@ -979,7 +997,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         const SvmSeq *src = a[0].u.seq;
         SvmSeq *set = svm_arena_alloc(vm->arena, sizeof *set);
         SvmValue *v = svm_arena_alloc(vm->arena, sizeof *v * (src->n ? src->n : 1));
-        if (!set || !v) return vm->pc = at, nomem(vm);
+        if (!set || !v) return vm->pc = HERE, nomem(vm);
         for (uint32_t i = 0; i < src->n; i++) NEED(src->v[i].tag == SVM_T_WORD, "set_of wants words");
         if (src->n) memcpy(v, src->v, sizeof *v * src->n);
         qsort(v, src->n, sizeof *v, cmp_word_values);
@@ -998,7 +1016,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         NEED(a[0].tag == SVM_T_SET || a[0].tag == SVM_T_LIST, "size wants a set");
         res = mk_int(a[0].u.seq->n);
         break;
-      default: return vm->pc = at, type_error(vm, "unknown builtin");
+      default: return vm->pc = HERE, type_error(vm, "unknown builtin");
       }
       PUSH(res);
       NEXT;
@@ -1011,8 +1029,8 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
        * lead to it (a designation listed twice gives one reason). */
       bool fail = false;
       if (seen_text(vm, &vm->seen[opc == OP_NOTICE], dst, &t, &fail)) NEXT;
-      if (fail) return vm->pc = at, nomem(vm);
-      if (!seq_push(vm->arena, dst, t)) return vm->pc = at, nomem(vm);
+      if (fail) return vm->pc = HERE, nomem(vm);
+      if (!seq_push(vm->arena, dst, t)) return vm->pc = HERE, nomem(vm);
       NEXT;
     }
     CASE(MET): out->verdict = SVM_MET; out->reasons.n = 0; return SVM_OK;
@@ -1025,7 +1043,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       return SVM_OK;
     }
     default:
-      return vm->pc = at, type_error(vm, "unknown opcode");
+      return vm->pc = HERE, type_error(vm, "unknown opcode");
     }
   }
 #undef POP
@@ -1034,6 +1052,8 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
 #undef NEED
 #undef CHARGE
 #undef FETCH
+#undef CHECK_WIDTH
+#undef HERE
 #undef CASE
 #undef NEXT
 }
@@ -1061,12 +1081,6 @@ SvmStatus svm_eval(const SvmProgram *p, const SvmPartner *pa, int32_t as_of, con
   vm.arena = pa->arena;
   vm.d = d;
   vm.steps_left = lim->max_steps;
-  if (p->op_width[OP_MET]) {
-    vm.width = p->op_width;
-  } else {  /* a program that did not go through svm_verify (tests) */
-    for (int op = 0; op < OP__COUNT; op++) vm.own_width[op] = (uint8_t)svm_op_width(op);
-    vm.width = vm.own_width;
-  }
   vm.field_base = svm_arena_alloc(vm.arena, sizeof *vm.field_base * ((size_t)p->nkinds + 1));
   if (!vm.field_base) return start_failed(&vm);
   vm.field_base[0] = 0;
