@@ -118,9 +118,41 @@ static bool seq_push(SvmArena *a, SvmSeq *s, SvmValue v) {
   return true;
 }
 
+/* Whether the n bytes at a and b are equal, in whole loads that stay inside
+ * the n bytes (the last load overlapping the one before).  The words compared
+ * here are short and, once hash and length agree, nearly always equal: memcmp's
+ * set-up was most of the cost (this saved 1% of a run).  Out of line, so that
+ * the loops that inline str_eq stay small enough to keep their helpers inline. */
+NOINLINE bool same_bytes(const char *a, const char *b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y;
+    for (; n > 8; a += 8, b += 8, n -= 8) {
+      memcpy(&x, a, 8);
+      memcpy(&y, b, 8);
+      if (x != y) return false;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x, y, x2, y2;
+    memcpy(&x, a, 4), memcpy(&y, b, 4);
+    memcpy(&x2, a + n - 4, 4), memcpy(&y2, b + n - 4, 4);
+    return x == y && x2 == y2;
+  }
+  if (n >= 2) {
+    uint16_t x, y, x2, y2;
+    memcpy(&x, a, 2), memcpy(&y, b, 2);
+    memcpy(&x2, a + n - 2, 2), memcpy(&y2, b + n - 2, 2);
+    return x == y && x2 == y2;
+  }
+  return n == 0 || a[0] == b[0];
+}
+
 /* svm_str_eq, inlined for the hot paths. */
 static inline bool str_eq(const SvmStr *a, const SvmStr *b) {
-  return a == b || (a->hash == b->hash && a->len == b->len && memcmp(a->s, b->s, a->len) == 0);
+  return a == b || (a->hash == b->hash && a->len == b->len && same_bytes(a->s, b->s, a->len));
 }
 
 static int cmp_bytes(const SvmStr *a, const SvmStr *b) {
