@@ -606,7 +606,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
   int opc;               /* *ins */
   vm->rule = r;
   vm->ndates = 0;
-  for (uint32_t i = 0; i < r->nlocals; i++) memset(&locals[i], 0, sizeof locals[i]);
+  memset(locals, 0, sizeof *locals * r->nlocals);
   memset(out, 0, sizeof *out);
 #define HERE ((uint32_t)(ins - code))  /* the pc of this instruction, for error messages */
 #define POP() (*--sp)
