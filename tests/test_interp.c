@@ -1178,3 +1178,79 @@ Test(interp, days_of_a_partner_without_facts_is_today_then_dawn) {
   cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_OK, "%s", msg);
   cr_assert_eq(v, SVM_MET);
 }
+
+/* NEXT_BY resumes from its cursor's row.  A cursor whose fact does not refer
+ * to the key (the key changed between steps, which no compiled rule does)
+ * resumes at the key's first referrer past the cursor's row.  Persons a, b;
+ * credentials c0 (a), c1 (b), c2 (a): with the cursor on c0 and the key b,
+ * the step finds c1; with the cursor on c2 and the key b, none. */
+static int next_by_after_key_change(int cursor_row) {
+  SvmProgram *p = pb_new();
+  uint32_t person = pb_kind(p, "person");
+  pb_field(p, person, "id", SVM_T_WORD, SVM_F_KEY, 0, pb_none());
+  uint32_t cred = pb_kind(p, "cred");
+  pb_field(p, cred, "holder", SVM_T_FACT, 0, (uint16_t)person, pb_none());
+  pb_field(p, cred, "n", SVM_T_INT, 0, 0, pb_none());
+  pb_module(p, "m", "M");
+  pb_rule(p, "r", "R", 3);
+  uint32_t one = pb_const(p, pb_int(1));
+  /* l0 = person b (the second), l1 = a cursor on row cursor_row, then one step. */
+  pb_emit(p, OP_ITER_RESET, 0);
+  pb_emit(p, OP_NEXT_FACT, 0, 0, 0);
+  uint32_t second = pb_emit(p, OP_NEXT_FACT, 0, 0, 0);
+  pb_emit(p, OP_ITER_RESET, 1);
+  uint32_t walk = pb_emit(p, OP_NEXT_FACT, 1, 1, 0);
+  uint32_t at_row = pb_emit(p, OP_JUMP_FC, 1, 1, 1, SVM_REL_EQ, 0, 0);
+  pb_emit(p, OP_JUMP, (int)walk);
+  pb_patch(p, at_row, 4, (int64_t)pb_const(p, pb_int(cursor_row)));
+  pb_patch(p, at_row, 5, pb_pc(p));
+  uint32_t step = pb_emit(p, OP_NEXT_BY, 1, 0, 1, 0, 0);
+  uint32_t is_c1 = pb_emit(p, OP_JUMP_FC, 1, 1, 1, SVM_REL_EQ, (int)one, 0);
+  pb_emit(p, OP_NOT_MET);
+  pb_patch(p, is_c1, 5, pb_pc(p));
+  pb_emit(p, OP_MET);
+  pb_patch(p, step, 4, pb_pc(p));
+  pb_emit(p, OP_PUSH_CONST, (int)pb_const(p, pb_date(2022, 1, 1)));
+  pb_emit(p, OP_GRACE);
+  pb_patch(p, second, 2, pb_pc(p));  /* never taken: there are two persons, three credentials */
+  pb_patch(p, walk, 2, pb_pc(p));
+  pb_emit(p, OP_NOT_MET);
+  SvmDiag d = {0};
+  cr_assert_eq(svm_verify(p, &d), SVM_OK, "%s", d.msg);
+  SvmArena a;
+  svm_arena_init(&a, (size_t)1 << 20);
+  SvmPartner pa;
+  memset(&pa, 0, sizeof pa);
+  pa.id = pb_strp(p, "acme");
+  pa.file = "t.facts";
+  pa.line = 2;
+  pa.nkinds = p->nkinds;
+  pa.tables = svm_arena_alloc(&a, sizeof *pa.tables * p->nkinds);
+  SvmValue *people = svm_arena_alloc(&a, sizeof *people * 2);
+  SvmValue *creds = svm_arena_alloc(&a, sizeof *creds * 6);
+  cr_assert(pa.tables && people && creds);
+  people[0] = pb_word(p, "a");
+  people[1] = pb_word(p, "b");
+  for (int i = 0; i < 3; i++) {
+    memset(&creds[2 * i], 0, sizeof creds[2 * i]);
+    creds[2 * i].tag = SVM_T_FACT;
+    creds[2 * i].aux = (uint16_t)person;
+    creds[2 * i].u.fact = i == 1;
+    creds[2 * i + 1] = pb_int(i);
+  }
+  pa.tables[person] = (SvmFactTable){2, 2, people, NULL};
+  pa.tables[cred] = (SvmFactTable){3, 3, creds, NULL};
+  pa.arena = &a;
+  SvmLimits lim = {1000, (size_t)1 << 20};
+  SvmResult res;
+  cr_assert_eq(svm_eval(p, &pa, svm_date_from_ymd(2021, 10, 1), &lim, &res, &d), SVM_OK, "%s", d.msg);
+  int verdict = res.rules[0].verdict;
+  svm_arena_fini(&a);
+  svm_program_free(p);
+  return verdict;
+}
+
+Test(interp, resumes_a_join_whose_key_changed_past_the_cursor_row) {
+  cr_assert_eq(next_by_after_key_change(0), SVM_MET, "from c0 with key b: c1");
+  cr_assert_eq(next_by_after_key_change(2), SVM_GRACE, "from c2 with key b: none");
+}
