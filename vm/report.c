@@ -88,9 +88,9 @@ static void out_init(Out *o) {
   o->heap = o->fail = false;
 }
 
-static bool out_room(Out *o, size_t n) {
+/* Makes room for n more bytes past the fast path of out_room. */
+static bool out_grow(Out *o, size_t n) {
   if (o->fail) return false;
-  if (o->n + n <= o->cap) return true;
   size_t cap = o->cap * 2;
   while (cap < o->n + n) cap *= 2;
   char *ns = o->heap ? realloc(o->s, cap) : malloc(cap);
@@ -105,14 +105,21 @@ static bool out_room(Out *o, size_t n) {
   return true;
 }
 
-static void out_put(Out *o, const char *s, size_t n) {
+/* Whether n more bytes fit, growing the buffer if need be.  Inline with
+ * out_put: a report is some seventy pieces a partner, most of them literals
+ * whose memcpy the compiler unrolls (a call per piece cost 3.6% of all
+ * instructions, 10k partners).  After a failed allocation the pieces that
+ * still fit are written all the same: the report is dropped whole. */
+static inline bool out_room(Out *o, size_t n) { return o->cap - o->n >= n || out_grow(o, n); }
+
+static inline void out_put(Out *o, const char *s, size_t n) {
   if (!out_room(o, n)) return;
   memcpy(o->s + o->n, s, n);
   o->n += n;
 }
 
-static void out_c(Out *o, char c) {
-  if (o->n < o->cap || out_room(o, 1)) o->s[o->n++] = c;
+static inline void out_c(Out *o, char c) {
+  if (out_room(o, 1)) o->s[o->n++] = c;
 }
 
 #define OUT_LIT(o, lit) out_put((o), (lit), sizeof(lit) - 1)
