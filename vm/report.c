@@ -4,8 +4,13 @@
  * (the fact loader checks), so JSON escaping needs only quotes, backslashes
  * and control characters.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "date.h"
 #include "eval.h"
@@ -146,9 +151,66 @@ static bool needs_escape8(uint64_t x) {
   return (z & high) != 0;
 }
 
-/* Runs of bytes that need no escape are copied whole; eight bytes are
- * tested at a time, and a word with a candidate is looked at byte by byte. */
+#if defined(__SSE2__)
+/* The bytes of x that need an escape, as a bit mask: c <= 0x1f (the
+ * saturating c - 0x1f is 0), '"', '\\' or DEL. */
+static inline unsigned escape_mask16(__m128i x) {
+  __m128i e = _mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(0x1f)), _mm_setzero_si128());
+  e = _mm_or_si128(e, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+  e = _mm_or_si128(e, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+  e = _mm_or_si128(e, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+  return (unsigned)_mm_movemask_epi8(e);
+}
+#endif
+
+/* Copies s[0..n) to d when no byte of it needs an escape (what nearly every
+ * id, name and reason is); false, with d partly written, when one does.  The
+ * last block overlaps the one before rather than being done byte by byte. */
+static bool copy_plain(char *d, const char *s, size_t n) {
+#if defined(__SSE2__)
+  if (n >= 16) {
+    for (size_t i = 0; i + 16 < n; i += 16) {
+      __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+      if (escape_mask16(x)) return false;
+      _mm_storeu_si128((__m128i *)(void *)(d + i), x);
+    }
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+    if (escape_mask16(x)) return false;
+    _mm_storeu_si128((__m128i *)(void *)(d + n - 16), x);
+    return true;
+  }
+#endif
+  if (n >= 8) {
+    uint64_t x;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      memcpy(&x, s + i, 8);
+      if (needs_escape8(x)) return false;
+      memcpy(d + i, &x, 8);
+    }
+    memcpy(&x, s + n - 8, 8);
+    if (needs_escape8(x)) return false;
+    memcpy(d + n - 8, &x, 8);
+    return true;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) return false;
+    d[i] = (char)c;
+  }
+  return true;
+}
+
+/* s as a JSON string.  Most need no escape: copied whole by copy_plain (a
+ * byte loop here was 1.7% of all instructions, 10k partners).  Else runs of
+ * bytes that need none are copied whole; eight bytes are tested at a time,
+ * and a word with a candidate is looked at byte by byte. */
 static void json_str(Out *o, const char *s, size_t n) {
+  if (n <= SIZE_MAX - 2 && out_room(o, n + 2) && copy_plain(o->s + o->n + 1, s, n)) {
+    o->s[o->n] = '"';
+    o->s[o->n + 1 + n] = '"';
+    o->n += n + 2;
+    return;
+  }
   out_c(o, '"');
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
