@@ -146,9 +146,10 @@ typedef struct SvmProgram {
   /* Each opcode's instruction width, filled by svm_verify (all zero before),
    * so that the interpreter need not work it out for every partner. */
   uint8_t op_width[256];
-  /* The JSON each module's and rule's object begins with, up to its verdict
-   * (`{"id": "ID", "title": "TITLE", "verdict": "`), escaped once when the
-   * program is loaded (svm_report_prepare); NULL: escaped per partner. */
+  /* The JSON each module's and rule's object begins with, up to its list of
+   * rules or reasons (`{"id": "ID", "title": "TITLE", "verdict": "met",
+   * "reasons": [`), three each (index * 3 + SvmVerdict), escaped once when
+   * the program is loaded (svm_report_prepare); NULL: escaped per partner. */
   SvmStr **json_module_head, **json_rule_head;
 } SvmProgram;
 

@@ -249,30 +249,41 @@ static const SvmStr *S(const SvmProgram *p, uint32_t i) { return p->strings[i]; 
 
 static void json_sstr(Out *o, const SvmStr *s) { json_str(o, s->s, s->len); }
 
-/* `{"module": ID` or `{"id": ID`, then `, "title": TITLE, "verdict": "`. */
-static void json_head_text(Out *o, const char *open, const SvmStr *id, const SvmStr *title) {
+/* How a module's or a rule's object begins, up to its first list:
+ * `{"module": ID, "title": TITLE, "verdict": "VERDICT", "rules": [` for a
+ * module (open `{"module": `), `{"id": ...` for a rule, whose tail is
+ * `, "reasons": [` or, in grace, `, "deadline": "` (the deadline follows). */
+static void json_head_text(Out *o, const char *open, const SvmStr *id, const SvmStr *title, int verdict,
+                           bool module) {
   out_cstr(o, open);
   json_sstr(o, id);
   OUT_LIT(o, ", \"title\": ");
   json_sstr(o, title);
   OUT_LIT(o, ", \"verdict\": \"");
-}
-
-/* How modules and rules begin: json_head_text, then the verdict and its
- * closing quote.  head, when given, is json_head_text escaped beforehand. */
-static void json_head(Out *o, const SvmStr *head, const char *open, const SvmStr *id, const SvmStr *title,
-                      int verdict) {
-  if (head) out_put(o, head->s, head->len);
-  else json_head_text(o, open, id, title);
   out_cstr(o, verdict_name(verdict));
-  out_c(o, '"');
+  if (module) OUT_LIT(o, "\", \"rules\": [");
+  else if (verdict == SVM_GRACE) OUT_LIT(o, "\", \"deadline\": \"");
+  else OUT_LIT(o, "\", \"reasons\": [");
 }
 
-/* The head of json_head without its verdict, in p's arena; NULL when memory runs out. */
-static SvmStr *head_text(SvmProgram *p, const char *open, const SvmStr *id, const SvmStr *title) {
+/* json_head_text of module or rule i, from heads (made beforehand, three a
+ * module or rule, one for each verdict) when there are. */
+static void json_head(Out *o, SvmStr *const *heads, uint32_t i, const char *open, const SvmStr *id,
+                      const SvmStr *title, int verdict, bool module) {
+  if (heads) {
+    const SvmStr *h = heads[(size_t)i * 3 + (unsigned)verdict];
+    out_put(o, h->s, h->len);
+  } else {
+    json_head_text(o, open, id, title, verdict, module);
+  }
+}
+
+/* json_head_text in p's arena; NULL when memory runs out. */
+static SvmStr *head_text(SvmProgram *p, const char *open, const SvmStr *id, const SvmStr *title, int verdict,
+                         bool module) {
   Out o;
   out_init(&o);
-  json_head_text(&o, open, id, title);
+  json_head_text(&o, open, id, title, verdict, module);
   SvmStr *s = o.fail ? NULL : svm_arena_alloc(&p->mem, sizeof *s + o.n + 1);
   if (s) {
     memcpy(s->s, o.s, o.n);
@@ -285,13 +296,18 @@ static SvmStr *head_text(SvmProgram *p, const char *open, const SvmStr *id, cons
 }
 
 void svm_report_prepare(SvmProgram *p) {
-  SvmStr **mh = svm_arena_alloc(&p->mem, sizeof *mh * (p->nmodules ? p->nmodules : 1));
-  SvmStr **rh = svm_arena_alloc(&p->mem, sizeof *rh * (p->nrules ? p->nrules : 1));
+  size_t nm = (size_t)p->nmodules * 3, nr = (size_t)p->nrules * 3;
+  SvmStr **mh = svm_arena_alloc(&p->mem, sizeof *mh * (nm ? nm : 1));
+  SvmStr **rh = svm_arena_alloc(&p->mem, sizeof *rh * (nr ? nr : 1));
   if (!mh || !rh) return;
   for (uint32_t m = 0; m < p->nmodules; m++)
-    if (!(mh[m] = head_text(p, "{\"module\": ", S(p, p->modules[m].id), S(p, p->modules[m].title)))) return;
+    for (int v = 0; v < 3; v++)
+      if (!(mh[m * 3 + v] = head_text(p, "{\"module\": ", S(p, p->modules[m].id), S(p, p->modules[m].title), v, true)))
+        return;
   for (uint32_t r = 0; r < p->nrules; r++)
-    if (!(rh[r] = head_text(p, "{\"id\": ", S(p, p->rules[r].id), S(p, p->rules[r].title)))) return;
+    for (int v = 0; v < 3; v++)
+      if (!(rh[r * 3 + v] = head_text(p, "{\"id\": ", S(p, p->rules[r].id), S(p, p->rules[r].title), v, false)))
+        return;
   p->json_module_head = mh;
   p->json_rule_head = rh;
 }
@@ -307,23 +323,19 @@ static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
     const SvmModule *md = &p->modules[m];
     const SvmModuleResult *mr = &res->modules[m];
     if (m) OUT_LIT(o, ", ");
-    json_head(o, p->json_module_head ? p->json_module_head[m] : NULL, "{\"module\": ", S(p, md->id),
-              S(p, md->title), mr->verdict);
-    OUT_LIT(o, ", \"rules\": [");
+    json_head(o, p->json_module_head, m, "{\"module\": ", S(p, md->id), S(p, md->title), mr->verdict, true);
     for (uint32_t i = 0; i < md->nrules; i++) {
-      const SvmRule *r = &p->rules[md->first_rule + i];
-      const SvmRuleResult *rr = &res->rules[md->first_rule + i];
+      uint32_t ri = md->first_rule + i;
+      const SvmRule *r = &p->rules[ri];
+      const SvmRuleResult *rr = &res->rules[ri];
       if (i) OUT_LIT(o, ", ");
-      json_head(o, p->json_rule_head ? p->json_rule_head[md->first_rule + i] : NULL, "{\"id\": ", S(p, r->id),
-                S(p, r->title), rr->verdict);
+      json_head(o, p->json_rule_head, ri, "{\"id\": ", S(p, r->id), S(p, r->title), rr->verdict, false);
       if (rr->verdict == SVM_GRACE) {
         char d[11];
         svm_date_format(rr->deadline, d);
-        OUT_LIT(o, ", \"deadline\": \"");
         out_cstr(o, d);  /* YYYY-MM-DD, or dawn / never (grace until never) */
-        out_c(o, '"');
+        OUT_LIT(o, "\", \"reasons\": [");
       }
-      OUT_LIT(o, ", \"reasons\": [");
       for (uint32_t k = 0; k < rr->reasons.n; k++) {
         if (k) OUT_LIT(o, ", ");
         json_sstr(o, rr->reasons.v[k].u.str);
