@@ -59,14 +59,17 @@ void svm_report_begin(FILE *out, SvmFormat fmt, int32_t as_of);
 void svm_report_prepare(SvmProgram *p);
 void svm_report_end(FILE *out, SvmFormat fmt, unsigned partners, unsigned not_met);
 
-/* Appends the text of v to a growing buffer (used by CONCAT and reports). */
+/* Appends the text of v to a growing buffer (CONCAT's, svm_concat_text).
+ * The first block may be the caller's (on the stack); it grows in the arena. */
 typedef struct {
   char *s;
   size_t n, cap;
   SvmArena *arena;
   bool fail;
 } SvmBuf;
-void svm_buf_put(SvmBuf *b, const char *s, size_t n);
 void svm_value_text(SvmBuf *b, const SvmProgram *p, const SvmPartner *pa, const SvmValue *v);
+/* The texts of v[0..n) end to end, as a TEXT in a's arena (CONCAT); NULL
+ * when memory runs out. */
+SvmStr *svm_concat_text(SvmArena *a, const SvmProgram *p, const SvmPartner *pa, const SvmValue *v, int n);
 
 #endif

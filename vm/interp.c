@@ -1025,14 +1025,8 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     CASE(CONCAT): {
       int n = ins[1];
       sp -= n;
-      SvmBuf b = {NULL, 0, 0, vm->arena, false};
-      for (int i = 0; i < n; i++) svm_value_text(&b, p, vm->pa, &sp[i]);
-      SvmStr *s = b.fail ? NULL : svm_arena_alloc(vm->arena, sizeof *s + b.n + 1);
+      SvmStr *s = svm_concat_text(vm->arena, p, vm->pa, sp, n);
       if (!s) return vm->pc = HERE, nomem(vm);
-      s->len = (uint32_t)b.n;
-      if (b.n) memcpy(s->s, b.s, b.n);
-      s->s[b.n] = '\0';
-      s->hash = svm_str_hash(s->s, s->len);
       SvmValue v;
       memset(&v, 0, sizeof v);
       v.tag = SVM_T_TEXT;

@@ -15,7 +15,9 @@
 #include "date.h"
 #include "eval.h"
 
-void svm_buf_put(SvmBuf *b, const char *s, size_t n) {
+/* The slow path of buf_put: the block grows in the arena (the first may be
+ * the caller's, on the stack: svm_arena_grow only copies from it). */
+static void buf_grow_put(SvmBuf *b, const char *s, size_t n) {
   if (b->fail) return;
   if (b->n + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
@@ -29,13 +31,38 @@ void svm_buf_put(SvmBuf *b, const char *s, size_t n) {
   b->n += n;
 }
 
-static void put_cstr(SvmBuf *b, const char *s) { svm_buf_put(b, s, strlen(s)); }
+static inline void buf_put(SvmBuf *b, const char *s, size_t n) {
+  if (b->cap - b->n > n && !b->fail) {
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+  } else {
+    buf_grow_put(b, s, n);
+  }
+}
+
+static void put_cstr(SvmBuf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+#define PUT_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
+
+/* The decimal digits of i (snprintf's "%lld", without its cost: reasons
+ * name counts). */
+static void put_int(SvmBuf *b, int64_t i) {
+  char tmp[24];
+  char *e = tmp + sizeof tmp, *q = e;
+  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+  do *--q = (char)('0' + u % 10); while ((u /= 10) != 0);
+  if (i < 0) *--q = '-';
+  buf_put(b, q, (size_t)(e - q));
+}
 
 void svm_value_text(SvmBuf *b, const SvmProgram *p, const SvmPartner *pa, const SvmValue *v) {
   char tmp[64];
   switch (v->tag) {
-  case SVM_T_BOOL: put_cstr(b, v->u.b ? "yes" : "no"); break;
-  case SVM_T_INT: snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i); put_cstr(b, tmp); break;
+  case SVM_T_BOOL:
+    if (v->u.b) PUT_LIT(b, "yes");
+    else PUT_LIT(b, "no");
+    break;
+  case SVM_T_INT: put_int(b, v->u.i); break;
   case SVM_T_DATE: svm_date_format(v->u.date, tmp); put_cstr(b, tmp); break;
   case SVM_T_DUR: {
     int32_t m = v->u.dur.months, d = v->u.dur.days;
@@ -49,13 +76,13 @@ void svm_value_text(SvmBuf *b, const SvmProgram *p, const SvmPartner *pa, const 
     }
     break;
   }
-  case SVM_T_WORD: case SVM_T_TEXT: svm_buf_put(b, v->u.str->s, v->u.str->len); break;
+  case SVM_T_WORD: case SVM_T_TEXT: buf_put(b, v->u.str->s, v->u.str->len); break;
   case SVM_T_SET: case SVM_T_LIST:
     for (uint32_t i = 0; i < v->u.seq->n; i++) {
-      if (i) put_cstr(b, ", ");
+      if (i) PUT_LIT(b, ", ");
       svm_value_text(b, p, pa, &v->u.seq->v[i]);
     }
-    if (v->u.seq->n == 0) put_cstr(b, "none");
+    if (v->u.seq->n == 0) PUT_LIT(b, "none");
     break;
   case SVM_T_FACT: {
     uint32_t k = v->aux;
@@ -73,6 +100,22 @@ void svm_value_text(SvmBuf *b, const SvmProgram *p, const SvmPartner *pa, const 
   }
   default: break;
   }
+}
+
+SvmStr *svm_concat_text(SvmArena *a, const SvmProgram *p, const SvmPartner *pa, const SvmValue *v, int n) {
+  /* The text is put together on the stack and copied to the arena once: a
+   * reason is a hundred bytes or so, and growing it in the arena (64 bytes,
+   * then 128, each a copy) cost more than writing it. */
+  char first[512];
+  SvmBuf b = {first, 0, sizeof first, a, false};
+  for (int i = 0; i < n; i++) svm_value_text(&b, p, pa, &v[i]);
+  SvmStr *s = b.fail ? NULL : svm_arena_alloc(a, sizeof *s + b.n + 1);
+  if (!s) return NULL;
+  s->len = (uint32_t)b.n;
+  if (b.n) memcpy(s->s, b.s, b.n);
+  s->s[b.n] = '\0';
+  s->hash = svm_str_hash(s->s, s->len);
+  return s;
 }
 
 /* A partner's report is built in memory and written with one fwrite: the
