@@ -4,7 +4,7 @@
  */
 #include "date.h"
 
-#include <stdio.h>
+#include <string.h>
 
 static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -31,7 +31,27 @@ static int64_t days_from_civil64(int64_t y, int m, int d) {
 
 int32_t svm_date_from_ymd(int y, int m, int d) { return (int32_t)days_from_civil64(y, m, d); }
 
+enum { MIN_DAY = -719162, MAX_DAY = 2932896 }; /* 0001-01-01, 9999-12-31 */
+
 void svm_date_to_ymd(int32_t day, int *y, int *m, int *d) {
+  if (day >= MIN_DAY && day <= MAX_DAY) {
+    /* Years 1..9999 (every day a report prints, every day svm_date_add
+     * starts from): Neri and Schneider's Euclidean affine form, unsigned,
+     * where each division is by a constant or a power of two (half the
+     * instructions of the general form below). */
+    uint32_t n = (uint32_t)(day + 719468);  /* days since 0000-03-01 */
+    uint32_t n1 = 4 * n + 3;
+    uint32_t c = n1 / 146097, nc = n1 % 146097 / 4;  /* century, day in it */
+    uint64_t p2 = (uint64_t)2939745 * (4 * nc + 3);
+    uint32_t z = (uint32_t)(p2 >> 32), ny = (uint32_t)p2 / 2939745 / 4;  /* year in century, day in year */
+    uint32_t n3 = 2141 * ny + 197913;
+    uint32_t mm = n3 >> 16, dd = (n3 & 0xffff) / 2141;  /* month from March, day in month */
+    uint32_t jan = ny >= 306;  /* January or February: the next year */
+    *y = (int)(100 * c + z + jan);
+    *m = (int)(jan ? mm - 12 : mm);
+    *d = (int)dd + 1;
+    return;
+  }
   int z = day + 719468;
   int era = (z >= 0 ? z : z - 146096) / 146097;
   int doe = z - era * 146097;
@@ -59,27 +79,25 @@ bool svm_date_parse(const char *s, size_t len, int32_t *out) {
   return true;
 }
 
-void svm_date_format(int32_t day, char buf[11]) {
-  if (day == SVM_DAWN) { snprintf(buf, 11, "dawn"); return; }
-  if (day == SVM_NEVER) { snprintf(buf, 11, "never"); return; }
+size_t svm_date_format(int32_t day, char buf[11]) {
+  if (day == SVM_DAWN) { memcpy(buf, "dawn", 5); return 4; }
+  if (day == SVM_NEVER) { memcpy(buf, "never", 6); return 5; }
   int y, m, d;
   svm_date_to_ymd(day, &y, &m, &d);
-  if (y < 0 || y > 9999) { snprintf(buf, 11, "bad-date"); return; }
-  /* By hand: reports format a date in most reasons. */
-  buf[0] = (char)('0' + y / 1000);
-  buf[1] = (char)('0' + y / 100 % 10);
-  buf[2] = (char)('0' + y / 10 % 10);
-  buf[3] = (char)('0' + y % 10);
+  if (y < 0 || y > 9999) { memcpy(buf, "bad-date", 9); return 8; }
+  /* By hand, two digits at a time: reports format a date in most reasons. */
+  static const char two[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+  memcpy(buf, two + 2 * (y / 100), 2);
+  memcpy(buf + 2, two + 2 * (y % 100), 2);
   buf[4] = '-';
-  buf[5] = (char)('0' + m / 10);
-  buf[6] = (char)('0' + m % 10);
+  memcpy(buf + 5, two + 2 * m, 2);
   buf[7] = '-';
-  buf[8] = (char)('0' + d / 10);
-  buf[9] = (char)('0' + d % 10);
+  memcpy(buf + 8, two + 2 * d, 2);
   buf[10] = '\0';
+  return 10;
 }
-
-enum { MIN_DAY = -719162, MAX_DAY = 2932896 }; /* 0001-01-01, 9999-12-31 */
 
 bool svm_date_add(int32_t day, int64_t months, int64_t days, int32_t *out) {
   if (day == SVM_DAWN || day == SVM_NEVER) { *out = day; return true; }

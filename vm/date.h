@@ -24,8 +24,9 @@ bool svm_date_valid(int y, int m, int d);
 int svm_days_in_month(int y, int m);
 /* Parses exactly "YYYY-MM-DD" (len 10) into *out; false if malformed or not a real date. */
 bool svm_date_parse(const char *s, size_t len, int32_t *out);
-/* Writes "YYYY-MM-DD" (or "dawn"/"never") and a NUL into buf[11]. */
-void svm_date_format(int32_t day, char buf[11]);
+/* Writes "YYYY-MM-DD" (or "dawn"/"never") and a NUL into buf[11]; returns
+ * its length. */
+size_t svm_date_format(int32_t day, char buf[11]);
 /* day + months (clamped to the month's end) + days.  True with the result
  * when it is a calendar day; false when it falls outside years 1..9999, with
  * *out = SVM_DAWN (before 0001-01-01) or SVM_NEVER (after 9999-12-31), the

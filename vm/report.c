@@ -63,7 +63,7 @@ void svm_value_text(SvmBuf *b, const SvmProgram *p, const SvmPartner *pa, const 
     else PUT_LIT(b, "no");
     break;
   case SVM_T_INT: put_int(b, v->u.i); break;
-  case SVM_T_DATE: svm_date_format(v->u.date, tmp); put_cstr(b, tmp); break;
+  case SVM_T_DATE: buf_put(b, tmp, svm_date_format(v->u.date, tmp)); break;
   case SVM_T_DUR: {
     int32_t m = v->u.dur.months, d = v->u.dur.days;
     if (m && m % 12 == 0) snprintf(tmp, sizeof tmp, "%ld year%s", (long)(m / 12), m == 12 ? "" : "s");
@@ -375,8 +375,7 @@ static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
       json_head(o, p->json_rule_head, ri, "{\"id\": ", S(p, r->id), S(p, r->title), rr->verdict, false);
       if (rr->verdict == SVM_GRACE) {
         char d[11];
-        svm_date_format(rr->deadline, d);
-        out_cstr(o, d);  /* YYYY-MM-DD, or dawn / never (grace until never) */
+        out_put(o, d, svm_date_format(rr->deadline, d));  /* YYYY-MM-DD, or dawn / never (grace until never) */
         OUT_LIT(o, "\", \"reasons\": [");
       }
       for (uint32_t k = 0; k < rr->reasons.n; k++) {
