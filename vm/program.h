@@ -146,11 +146,11 @@ typedef struct SvmProgram {
   /* Each opcode's instruction width, filled by svm_verify (all zero before),
    * so that the interpreter need not work it out for every partner. */
   uint8_t op_width[256];
-  /* The JSON each module's and rule's object begins with, up to its list of
-   * rules or reasons (`{"id": "ID", "title": "TITLE", "verdict": "met",
-   * "reasons": [`), three each (index * 3 + SvmVerdict), escaped once when
-   * the program is loaded (svm_report_prepare); NULL: escaped per partner. */
-  SvmStr **json_module_head, **json_rule_head;
+  /* What each module's and rule's part of a report begins with, in JSON and
+   * in text (vm/report.c, HEAD_*), three each (index * 3 + SvmVerdict), made
+   * once when the program is loaded (svm_report_prepare); NULL: written per
+   * partner. */
+  SvmStr **report_head[4];
 } SvmProgram;
 
 /* ---- one partner's facts ------------------------------------------------ */

@@ -292,41 +292,72 @@ static const SvmStr *S(const SvmProgram *p, uint32_t i) { return p->strings[i]; 
 
 static void json_sstr(Out *o, const SvmStr *s) { json_str(o, s->s, s->len); }
 
-/* How a module's or a rule's object begins, up to its first list:
- * `{"module": ID, "title": TITLE, "verdict": "VERDICT", "rules": [` for a
- * module (open `{"module": `), `{"id": ...` for a rule, whose tail is
- * `, "reasons": [` or, in grace, `, "deadline": "` (the deadline follows). */
-static void json_head_text(Out *o, const char *open, const SvmStr *id, const SvmStr *title, int verdict,
-                           bool module) {
-  out_cstr(o, open);
-  json_sstr(o, id);
-  OUT_LIT(o, ", \"title\": ");
-  json_sstr(o, title);
-  OUT_LIT(o, ", \"verdict\": \"");
-  out_cstr(o, verdict_name(verdict));
-  if (module) OUT_LIT(o, "\", \"rules\": [");
-  else if (verdict == SVM_GRACE) OUT_LIT(o, "\", \"deadline\": \"");
-  else OUT_LIT(o, "\", \"reasons\": [");
+/* What each module and rule begins with, for a verdict.  In JSON, its
+ * object up to its first list: `{"module": ID, "title": TITLE, "verdict":
+ * "VERDICT", "rules": [`, and `{"id": ...` for a rule, whose tail is
+ * `, "reasons": [` or, in grace, `, "deadline": "` (the deadline follows).
+ * In text, its line: `\n  TITLE: MARK\n`, and `    [sym] TITLE (ID)\n` for a
+ * rule, in grace without the newline and ending ` -- must be met by `. */
+enum { HEAD_JSON_MODULE, HEAD_JSON_RULE, HEAD_TEXT_MODULE, HEAD_TEXT_RULE };
+
+static void head_write(Out *o, const SvmProgram *p, int kind, uint32_t i, int verdict) {
+  static const char *const mark[] = {"MET", "NOT MET", "GRACE"};
+  static const char *const sym[] = {"[met]    ", "[NOT MET]", "[grace]  "};
+  bool module = kind == HEAD_JSON_MODULE || kind == HEAD_TEXT_MODULE;
+  const SvmStr *id = S(p, module ? p->modules[i].id : p->rules[i].id);
+  const SvmStr *title = S(p, module ? p->modules[i].title : p->rules[i].title);
+  switch (kind) {
+  case HEAD_JSON_MODULE: case HEAD_JSON_RULE:
+    if (module) OUT_LIT(o, "{\"module\": ");
+    else OUT_LIT(o, "{\"id\": ");
+    json_sstr(o, id);
+    OUT_LIT(o, ", \"title\": ");
+    json_sstr(o, title);
+    OUT_LIT(o, ", \"verdict\": \"");
+    out_cstr(o, verdict_name(verdict));
+    if (module) OUT_LIT(o, "\", \"rules\": [");
+    else if (verdict == SVM_GRACE) OUT_LIT(o, "\", \"deadline\": \"");
+    else OUT_LIT(o, "\", \"reasons\": [");
+    break;
+  case HEAD_TEXT_MODULE:
+    OUT_LIT(o, "\n  ");
+    out_cstr(o, title->s);
+    OUT_LIT(o, ": ");
+    out_cstr(o, mark[verdict]);
+    out_c(o, '\n');
+    break;
+  default:
+    OUT_LIT(o, "    ");
+    out_cstr(o, sym[verdict]);
+    out_c(o, ' ');
+    out_cstr(o, title->s);
+    OUT_LIT(o, " (");
+    out_cstr(o, id->s);
+    out_c(o, ')');
+    if (verdict == SVM_GRACE) OUT_LIT(o, " -- must be met by ");
+    else out_c(o, '\n');
+    break;
+  }
 }
 
-/* json_head_text of module or rule i, from heads (made beforehand, three a
- * module or rule, one for each verdict) when there are. */
-static void json_head(Out *o, SvmStr *const *heads, uint32_t i, const char *open, const SvmStr *id,
-                      const SvmStr *title, int verdict, bool module) {
+/* head_write, from the copy svm_report_prepare made when there is one: a
+ * copy a rule instead of a few pieces and strlens (in text -2.1% of all
+ * instructions, in JSON Lines -0.9%, 10k partners). */
+static void head_put(Out *o, const SvmProgram *p, int kind, uint32_t i, int verdict) {
+  SvmStr *const *heads = p->report_head[kind];
   if (heads) {
     const SvmStr *h = heads[(size_t)i * 3 + (unsigned)verdict];
     out_put(o, h->s, h->len);
   } else {
-    json_head_text(o, open, id, title, verdict, module);
+    head_write(o, p, kind, i, verdict);
   }
 }
 
-/* json_head_text in p's arena; NULL when memory runs out. */
-static SvmStr *head_text(SvmProgram *p, const char *open, const SvmStr *id, const SvmStr *title, int verdict,
-                         bool module) {
+/* head_write in p's arena; NULL when memory runs out. */
+static SvmStr *head_text(SvmProgram *p, int kind, uint32_t i, int verdict) {
   Out o;
   out_init(&o);
-  json_head_text(&o, open, id, title, verdict, module);
+  head_write(&o, p, kind, i, verdict);
   SvmStr *s = o.fail ? NULL : svm_arena_alloc(&p->mem, sizeof *s + o.n + 1);
   if (s) {
     memcpy(s->s, o.s, o.n);
@@ -339,20 +370,16 @@ static SvmStr *head_text(SvmProgram *p, const char *open, const SvmStr *id, cons
 }
 
 void svm_report_prepare(SvmProgram *p) {
-  size_t nm = (size_t)p->nmodules * 3, nr = (size_t)p->nrules * 3;
-  SvmStr **mh = svm_arena_alloc(&p->mem, sizeof *mh * (nm ? nm : 1));
-  SvmStr **rh = svm_arena_alloc(&p->mem, sizeof *rh * (nr ? nr : 1));
-  if (!mh || !rh) return;
-  for (uint32_t m = 0; m < p->nmodules; m++)
-    for (int v = 0; v < 3; v++)
-      if (!(mh[m * 3 + v] = head_text(p, "{\"module\": ", S(p, p->modules[m].id), S(p, p->modules[m].title), v, true)))
-        return;
-  for (uint32_t r = 0; r < p->nrules; r++)
-    for (int v = 0; v < 3; v++)
-      if (!(rh[r * 3 + v] = head_text(p, "{\"id\": ", S(p, p->rules[r].id), S(p, p->rules[r].title), v, false)))
-        return;
-  p->json_module_head = mh;
-  p->json_rule_head = rh;
+  for (int kind = HEAD_JSON_MODULE; kind <= HEAD_TEXT_RULE; kind++) {
+    bool module = kind == HEAD_JSON_MODULE || kind == HEAD_TEXT_MODULE;
+    size_t n = module ? p->nmodules : p->nrules;
+    SvmStr **h = svm_arena_alloc(&p->mem, sizeof *h * (n ? n * 3 : 1));
+    if (!h) return;
+    for (uint32_t i = 0; i < n; i++)
+      for (int v = 0; v < 3; v++)
+        if (!(h[i * 3 + v] = head_text(p, kind, i, v))) return;
+    p->report_head[kind] = h;
+  }
 }
 
 static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, const SvmResult *res) {
@@ -366,13 +393,12 @@ static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
     const SvmModule *md = &p->modules[m];
     const SvmModuleResult *mr = &res->modules[m];
     if (m) OUT_LIT(o, ", ");
-    json_head(o, p->json_module_head, m, "{\"module\": ", S(p, md->id), S(p, md->title), mr->verdict, true);
+    head_put(o, p, HEAD_JSON_MODULE, m, mr->verdict);
     for (uint32_t i = 0; i < md->nrules; i++) {
       uint32_t ri = md->first_rule + i;
-      const SvmRule *r = &p->rules[ri];
       const SvmRuleResult *rr = &res->rules[ri];
       if (i) OUT_LIT(o, ", ");
-      json_head(o, p->json_rule_head, ri, "{\"id\": ", S(p, r->id), S(p, r->title), rr->verdict, false);
+      head_put(o, p, HEAD_JSON_RULE, ri, rr->verdict);
       if (rr->verdict == SVM_GRACE) {
         char d[11];
         out_put(o, d, svm_date_format(rr->deadline, d));  /* YYYY-MM-DD, or dawn / never (grace until never) */
@@ -396,7 +422,6 @@ static void json_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
 
 static void text_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, const SvmResult *res, int32_t as_of) {
   char d[11];
-  svm_date_format(as_of, d);
   OUT_LIT(o, "Partner ");
   out_cstr(o, pa->id->s);
   if (pa->name) {
@@ -405,34 +430,20 @@ static void text_partner(Out *o, const SvmProgram *p, const SvmPartner *pa, cons
     out_c(o, ')');
   }
   OUT_LIT(o, ", as of ");
-  out_cstr(o, d);
+  out_put(o, d, svm_date_format(as_of, d));
   out_c(o, '\n');
   for (uint32_t m = 0; m < p->nmodules; m++) {
     const SvmModule *md = &p->modules[m];
     const SvmModuleResult *mr = &res->modules[m];
-    static const char *const mark[] = {"MET", "NOT MET", "GRACE"};
-    OUT_LIT(o, "\n  ");
-    out_cstr(o, S(p, md->title)->s);
-    OUT_LIT(o, ": ");
-    out_cstr(o, mark[mr->verdict]);
-    out_c(o, '\n');
+    head_put(o, p, HEAD_TEXT_MODULE, m, mr->verdict);
     for (uint32_t i = 0; i < md->nrules; i++) {
-      const SvmRule *r = &p->rules[md->first_rule + i];
-      const SvmRuleResult *rr = &res->rules[md->first_rule + i];
-      static const char *const sym[] = {"[met]    ", "[NOT MET]", "[grace]  "};
-      OUT_LIT(o, "    ");
-      out_cstr(o, sym[rr->verdict]);
-      out_c(o, ' ');
-      out_cstr(o, S(p, r->title)->s);
-      OUT_LIT(o, " (");
-      out_cstr(o, S(p, r->id)->s);
-      out_c(o, ')');
+      uint32_t ri = md->first_rule + i;
+      const SvmRuleResult *rr = &res->rules[ri];
+      head_put(o, p, HEAD_TEXT_RULE, ri, rr->verdict);
       if (rr->verdict == SVM_GRACE) {
-        svm_date_format(rr->deadline, d);
-        OUT_LIT(o, " -- must be met by ");
-        out_cstr(o, d);
+        out_put(o, d, svm_date_format(rr->deadline, d));
+        out_c(o, '\n');
       }
-      out_c(o, '\n');
       for (uint32_t k = 0; k < rr->reasons.n; k++) {
         OUT_LIT(o, "              - ");
         out_cstr(o, rr->reasons.v[k].u.str->s);
