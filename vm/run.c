@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "eval.h"
@@ -91,13 +92,34 @@ static int32_t local_today(void) {
   return svm_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+enum { DIRECT_WRITE = 1 << 16 };  /* bytes: a block this large skips f's buffer */
+
+/* fwrite(p, 1, n, f), but a large block goes straight to f's file
+ * descriptor once f's buffer is flushed.  stdio first fills its buffer
+ * with the block's head, a copy of up to 64 KiB a block (with --jobs 2,
+ * jsonl, 10k partners, 1.1% of all instructions).  What write() does not
+ * take, after an error too, goes to fwrite, which meets the same error and
+ * sets f's error state as before; the bytes and their order are the same. */
+static size_t write_out(const char *p, size_t n, FILE *f) {
+  size_t done = 0;
+  int fd = n >= DIRECT_WRITE ? fileno(f) : -1;
+  if (fd >= 0 && fflush(f) == 0) {
+    while (done < n) {
+      ssize_t w = write(fd, p + done, n - done);
+      if (w <= 0) break;
+      done += (size_t)w;
+    }
+  }
+  return done + (done < n ? fwrite(p + done, 1, n - done, f) : 0);
+}
+
 /* Copies the held-back report to the real output. */
 static bool copy_out(FILE *from, FILE *to) {
   char buf[1 << 16];
   rewind(from);
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, from)) > 0)
-    if (fwrite(buf, 1, n, to) != n) return false;
+    if (write_out(buf, n, to) != n) return false;
   return !ferror(from);
 }
 
@@ -327,7 +349,7 @@ typedef struct {
 } Span;
 
 static void put_span(Merge *m, const Job *j, Span *sp) {
-  if (sp->to > sp->from) fwrite(j->rep.s + sp->from, 1, sp->to - sp->from, m->out);
+  if (sp->to > sp->from) write_out(j->rep.s + sp->from, sp->to - sp->from, m->out);
   sp->from = sp->to;
 }
 
