@@ -72,6 +72,7 @@ enum {
   DATE_Y0 = 1900, DATE_YEARS = 300,  /* the years with a fast date conversion */
   DATE_MEMO = 256,               /* months fast_date remembers (a power of 2) */
   FACTS_MAX_FIELDS = 1024,       /* a schema with more is refused */
+  POOL_MAX = 1 << 16,            /* program strings a reader shares (SVM_MAX_STRINGS) */
   SUGGEST_MAX_LEN = 64,          /* longer words get no "did you mean" */
   SNIP_LEN = 60,                 /* bytes of a value quoted in a message */
   MSG_LEN = 512
@@ -207,7 +208,7 @@ typedef struct {
 enum {
   PLAN_OTHER,       /* convert decides: INT, BOOL */
   PLAN_DATE,
-  PLAN_COPY,        /* a WORD or TEXT that is not a KEY: a fresh copy */
+  PLAN_COPY,        /* a WORD or TEXT that is not a KEY: a copy, or the program's string */
   PLAN_INTERN,      /* a WORD or TEXT KEY: interned */
   PLAN_ENUM,        /* a WORD of listed values: the program's string */
   PLAN_ENUM_KEY,    /* ... that is also a KEY: interned once it matched */
@@ -344,6 +345,14 @@ struct SvmFactReader {
   const char **penums;  /* the same, zero-padded copies */
   char *names;          /* the zero-padded copies of the schema's names */
   KindSlot *ktab;       /* fact kind by name */
+  /* The program's strings by hash (pool_find): a word or text a fact
+   * copies that equals one of them is given the program's own SvmStr
+   * instead, so that the evaluator's word equality (pointer first, then
+   * hash, length and bytes) stops at the pointer.  Equality is unchanged:
+   * only equal bytes share a pointer. */
+  struct PoolEnt { uint32_t hash, len; const SvmStr *s; const char *pad; } *pool;  /* pad: s zero-padded */
+  uint32_t pmask;
+  char *pnames;         /* the pool's zero-padded copies */
   /* The kind of the last fact line (if `again`), and the kind that
    * followed it last time (klast->next): tried first on the next line, since
    * facts come in runs and patterns (person, credential, credential, exam
@@ -782,6 +791,9 @@ static int read_line_slow(SvmFactReader *R) {
  * is checked eight bytes at once ("YYYY-MM-" as one integer, then "DD"):
  * dates are a third of the fields of a typical file, and ten byte tests
  * each were the scanner's largest single cost. */
+#if defined(__GNUC__)
+__attribute__((always_inline))  /* inlined at its three uses: a call showed in profiles */
+#endif
 static inline bool fast_date(SvmFactReader *R, const unsigned char *s, int32_t *out) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint64_t x;
@@ -1165,6 +1177,23 @@ static inline SvmStr *str_new(Block *b, const char *s, size_t len, uint32_t h) {
   n->hash = h;
   copy_word(n->s, s, len);
   return n;
+}
+
+/* The program's string equal to s[0, len) (h its hash), or NULL. */
+static inline const SvmStr *pool_find(const SvmFactReader *R, const char *s, size_t len, uint32_t h) {
+  for (uint32_t i = h & R->pmask;; i = (i + 1) & R->pmask) {
+    const struct PoolEnt *e = &R->pool[i];
+    if (!e->s) return NULL;
+    if (e->hash == h && e->len == len && bytes_eq(e->pad, s, len)) return e->s;
+  }
+}
+
+/* A word or text a fact keeps that is not a KEY: the program's string of
+ * the same bytes if there is one (see SvmFactReader.pool), else a copy. */
+static inline const SvmStr *word_keep(const SvmFactReader *R, Block *b, const char *s, size_t len) {
+  uint32_t h = str_hash(s, len);
+  const SvmStr *w = pool_find(R, s, len, h);
+  return w ? w : str_new(b, s, len, h);
 }
 
 /* Every interned string carries a tag in front of it: the first kind it is
@@ -1614,10 +1643,12 @@ static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldI
       return 1;
     }
     case PLAN_COPY: {
-      /* Only a KEY needs the shared pointer (references find it by
-       * pointer); the rules compare other words by their bytes, and a copy
-       * is cheaper than a lookup.  Free text is rarely repeated. */
-      const SvmStr *w = str_new(b, t->v, t->vlen, str_hash(t->v, t->vlen));
+      /* Only a KEY needs the block's shared pointer (references find it
+       * by pointer); other words are copied, or take the program's string
+       * (word_keep: 10k partners, --check +6 M instructions, the evaluator
+       * -13 M, its library memcmp calls down from 32 a partner to 3).
+       * Free text is rarely repeated and rarely compared: always a copy. */
+      const SvmStr *w = fin->text ? str_new(b, t->v, t->vlen, str_hash(t->v, t->vlen)) : word_keep(R, b, t->v, t->vlen);
       if (!w) return -1;
       put_head(out, fin->head);
       out->u.str = w;
@@ -2058,6 +2089,13 @@ static int read_header(SvmFactReader *R) {
   }
 }
 
+/* Whether a program string may stand for a fact's word (see
+ * SvmFactReader.pool): one a fact could hold, with the hash svm_str_eq
+ * relies on (the verifier checks it; the reader does not assume it). */
+static bool pool_ok(const SvmStr *s) {
+  return s && s->len <= FACTS_MAX_LINE && s->hash == svm_str_hash(s->s, s->len);
+}
+
 /* A reader with the schema prepared, no input yet; path as shown. */
 static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmStatus *st, SvmDiag *d) {
   SvmFactReader *R = calloc(1, sizeof *R);
@@ -2103,7 +2141,18 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
   uint32_t kcap = 8;
   while (kcap < 2 * (prog->nkinds + 2)) kcap *= 2;
   R->ktab = calloc(kcap, sizeof *R->ktab);
-  if (!R->ki || !R->fi || !R->enums || !R->penums || !R->names || !R->row || !R->fcol || !R->given || !R->ktab)
+  /* The pool's table: a quarter full at most, so that a word the program
+   * does not have mostly meets an empty slot at once. */
+  uint32_t pcount = prog->nstrings < POOL_MAX ? prog->nstrings : POOL_MAX, pcap = 16;
+  while (pcap / 4 < pcount) pcap *= 2;
+  R->pool = calloc(pcap, sizeof *R->pool);
+  R->pmask = pcap - 1;
+  size_t pbytes = 1;
+  for (uint32_t i = 0; i < pcount; i++)
+    if (pool_ok(prog->strings[i])) pbytes += pad_room(prog->strings[i]->len);
+  R->pnames = calloc(pbytes, 1);
+  if (!R->ki || !R->fi || !R->enums || !R->penums || !R->names || !R->row || !R->fcol || !R->given || !R->ktab ||
+      !R->pool || !R->pnames)
     goto nomem;
   R->kmask = kcap - 1;
   R->kind_partner = prog->nkinds;
@@ -2142,6 +2191,15 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
     ki->fkey = K->key_field >= 0 ? ki->f + K->key_field : NULL;
     const SvmStr *nm = prog->strings[K->name];
     kind_put(R, pad_copy(&pool, nm), nm->len, k);
+  }
+
+  char *pn = R->pnames;
+  for (uint32_t i = 0; i < pcount; i++) {
+    const SvmStr *ps = prog->strings[i];
+    if (!pool_ok(ps)) continue;
+    uint32_t j = ps->hash & R->pmask;
+    while (R->pool[j].s) j = (j + 1) & R->pmask;  /* a verified pool has no two alike; else the first wins */
+    R->pool[j] = (struct PoolEnt){ps->hash, ps->len, ps, pad_copy(&pn, ps)};
   }
 
   for (int c = 0; c < 256; c++) {
@@ -2246,6 +2304,8 @@ void svm_facts_close(SvmFactReader *r) {
   free(r->enums);
   free(r->penums);
   free(r->names);
+  free(r->pool);
+  free(r->pnames);
   free(r->row);
   free(r->fcol);
   free(r->given);
