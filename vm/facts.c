@@ -261,12 +261,12 @@ struct KindSlot {
   uint64_t pre;     /* its first eight bytes (fewer: zero-padded) */
   uint32_t len;
   uint32_t kind;
-  bool again;       /* a schema kind whose name is word bytes only: R->klast may hold it */
-  KindSlot *next;   /* the kind (if `again`) of the line after the last line of this one */
-  /* `again` and the name and a space fit in 16 bytes: they are the bytes
-   * (lo, hi) under the masks (mlo, mhi), compared as two integers. */
+  /* A schema kind whose name is word bytes only, and that name and a space
+   * fit in 16 bytes: they are the bytes (lo, hi) under the masks (mlo,
+   * mhi), compared as two integers, and the slot is in R->kq. */
   bool quick;
   uint64_t lo, hi, mlo, mhi;
+  const KindSlot *qnext;  /* the next quick kind of its R->kq bucket */
 };
 
 
@@ -366,12 +366,13 @@ struct SvmFactReader {
   struct PoolEnt { uint32_t hash, len; const SvmStr *s; const char *pad; } *pool;  /* pad: s zero-padded */
   uint32_t pmask;
   char *pnames;         /* the pool's zero-padded copies */
-  /* The kind of the last fact line (if `again`), and the kind that
-   * followed it last time (klast->next): tried first on the next line, since
-   * facts come in runs and patterns (person, credential, credential, exam
-   * ...): two guesses take two lines in three on the bench file, one took
-   * two in five.  khit: the slot line_kind found last (if `again`). */
-  KindSlot *klast, *khit;
+  /* The quick kinds by their first kqbytes bytes (at most four, and no
+   * more than the shortest quick name has), so that a line's kind is
+   * found from the line's first bytes without lexing them (kind_quick).
+   * It replaced two guesses from the kinds of the lines before, which took
+   * two lines in three (10k partners, --check: 364.1 M -> 345.1 M). */
+  const KindSlot **kq;
+  uint32_t kqbytes, kqshift;  /* kqbytes: a mask of the bytes hashed */
   uint32_t kmask;
   uint32_t kind_partner, kind_as_of; /* sentinels above every kind index */
 
@@ -1970,14 +1971,27 @@ static void parse_as_of(SvmFactReader *R, int kcol) {
  * reach 16 bytes past p, which FACTS_PAD allows (p is within the line). */
 static inline bool kind_at(const KindSlot *e, const unsigned char *p) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  if (e->quick) {
-    uint64_t x, y;
-    memcpy(&x, p, 8);
-    memcpy(&y, p + 8, 8);
-    return ((x & e->mlo) ^ e->lo) == 0 && ((y & e->mhi) ^ e->hi) == 0;
-  }
-#endif
+  uint64_t x, y;
+  memcpy(&x, p, 8);
+  memcpy(&y, p + 8, 8);
+  return ((x & e->mlo) ^ e->lo) == 0 && ((y & e->mhi) ^ e->hi) == 0;
+#else
   return bytes_eq(e->name, (const char *)p, e->len) && p[e->len] == ' ';
+#endif
+}
+
+static inline uint32_t kq_hash(uint32_t x, uint32_t shift) { return (x * 0x9E3779B1u) >> shift; }
+
+/* The quick kind whose name and a space start the line at p, or NULL (then
+ * lex and line_kind decide).  Where one does, lex would give its name and
+ * line_kind its kind: the name is word bytes only, a space is not one, and
+ * the slot is the one line_kind finds. */
+static inline const KindSlot *kind_quick(const SvmFactReader *R, const unsigned char *p) {
+  uint32_t x;
+  memcpy(&x, p, 4);
+  for (const KindSlot *e = R->kq[kq_hash(x & R->kqbytes, R->kqshift)]; e; e = e->qnext)
+    if (kind_at(e, p)) return e;
+  return NULL;
 }
 
 /* Every line starts with a kind word, so its lookup hashes only the length
@@ -1997,7 +2011,6 @@ static inline uint32_t line_kind(SvmFactReader *R, const Tok *t) {
     for (uint32_t i = kind_hash(pre, t->vlen) & R->kmask; R->ktab[i].name; i = (i + 1) & R->kmask) {
       const KindSlot *e = &R->ktab[i];
       if (e->pre == pre && e->len == t->vlen && (e->len <= 8 || bytes_eq(e->name + 8, t->v + 8, e->len - 8))) {
-        R->khit = e->again ? (KindSlot *)(uintptr_t)e : NULL;
         return e->kind;
       }
     }
@@ -2050,8 +2063,8 @@ static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t 
                     c == '.' || c == '+' || c == '/' || c == '-');
   }
   KindSlot *e = &R->ktab[i];
-  *e = (KindSlot){name, pre, len, k, word && k < R->prog->nkinds, NULL, false, 0, 0, 0, 0};
-  if (e->again && len + 1 <= 16) {
+  *e = (KindSlot){name, pre, len, k, false, 0, 0, 0, 0, NULL};
+  if (word && k < R->prog->nkinds && len + 1 <= 16) {
     unsigned char sp[16] = {0}, m[16] = {0};
     memcpy(sp, name, len);
     sp[len] = ' ';
@@ -2062,6 +2075,35 @@ static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t 
     memcpy(&e->mhi, m + 8, 8);
     e->quick = true;
   }
+}
+
+/* R->kq, from the quick slots of R->ktab (kcap of them).  false: out of
+ * memory. */
+static bool kq_build(SvmFactReader *R, uint32_t kcap) {
+  uint32_t n = 0, shortest = 4;
+  for (uint32_t i = 0; i < kcap; i++)
+    if (R->ktab[i].name && R->ktab[i].quick) {
+      n++;
+      if (R->ktab[i].len < shortest) shortest = R->ktab[i].len;
+    }
+  uint32_t cap = 16, shift = 28;
+  while (cap < 4 * n) cap *= 2, shift--;
+  R->kq = calloc(cap, sizeof *R->kq);
+  if (!R->kq) return false;
+  unsigned char m[4] = {0};
+  memset(m, 0xFF, shortest);
+  memcpy(&R->kqbytes, m, 4);
+  R->kqshift = shift;
+  for (uint32_t i = 0; i < kcap; i++) {
+    KindSlot *e = &R->ktab[i];
+    if (!e->name || !e->quick) continue;
+    uint32_t x;
+    memcpy(&x, e->name, 4);  /* zero-padded to eight bytes at least (pad_room) */
+    const KindSlot **head = &R->kq[kq_hash(x & R->kqbytes, shift)];
+    e->qnext = *head;
+    *head = e;
+  }
+  return true;
 }
 
 /* The plan of one field (see PLAN_*), from a schema schema_check passed. */
@@ -2292,6 +2334,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
     const SvmStr *nm = prog->strings[K->name];
     kind_put(R, pad_copy(&pool, nm), nm->len, k);
   }
+  if (!kq_build(R, kcap)) goto nomem;
 
   char *pn = R->pnames;
   for (uint32_t i = 0; i < pcount; i++) {
@@ -2399,6 +2442,7 @@ void svm_facts_close(SvmFactReader *r) {
   if (!r->chunk) free(r->buf);
   free(r->pre);
   free(r->ktab);
+  free(r->kq);
   free(r->ki);
   free(r->fi);
   free(r->nq);
@@ -2517,17 +2561,9 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
       return -2;
     }
     if (r == 0) break;
-    /* The kinds R->klast predicts, tried first: where the line starts with
-     * one's name (word bytes only) and a space, lex would give that word and
-     * line_kind that kind. */
-    KindSlot *prev = R->klast, *ks = NULL;
     unsigned char *p = R->p;
     uint32_t k;
-    if (prev) {
-      KindSlot *c = prev->next;
-      if (c && kind_at(c, p)) ks = c;
-      else if (c != prev && kind_at(prev, p)) ks = prev;
-    }
+    const KindSlot *ks = kind_quick(R, p);
     if (ks) {
       k = ks->kind;
       R->last = p + ks->len;
@@ -2545,10 +2581,7 @@ int svm_facts_next(SvmFactReader *R, SvmArena *arena, SvmPartner *out, SvmDiag *
         drain(R);
         continue;
       }
-      ks = R->khit;
     }
-    if (prev) prev->next = ks;
-    R->klast = ks;
     parse_fact(R, k);
     if (b->oom) goto oom;
   }
