@@ -230,13 +230,49 @@ typedef struct {
   uint16_t ref_kind;
   uint8_t plan;          /* PLAN_* */
   bool text;             /* written as a quoted string (SVM_T_TEXT) */
+  /* A PLAN_ENUM field's values that parse_fact matches in the line without
+   * lexing (EnumQuick), in enum order; neq 0 for the other plans. */
+  const struct EnumQuick *eq;
+  uint32_t neq;
 } FieldInfo;
+
+/* Up to 16 bytes compared in place, as two integers under two masks: the
+ * line's 16 bytes at a field, (x, y), match when (x & mlo) == lo and
+ * (y & mhi) == hi.  The loads may reach 15 bytes past a line's '\n'
+ * (FACTS_PAD), and the bytes compared never pass it when they match, since
+ * no pattern holds a '\n'. */
+typedef struct {
+  uint64_t lo, hi, mlo, mhi;
+} Pat16;
+
+static void pat_set(Pat16 *q, const char *s, size_t n) {
+  unsigned char b[16] = {0}, m[16] = {0};
+  memcpy(b, s, n);
+  memset(m, 0xFF, n);
+  memcpy(&q->lo, b, 8);
+  memcpy(&q->hi, b + 8, 8);
+  memcpy(&q->mlo, m, 8);
+  memcpy(&q->mhi, m + 8, 8);
+}
+
+static inline bool pat_at(const Pat16 *q, uint64_t x, uint64_t y) {
+  return (((x & q->mlo) ^ q->lo) | ((y & q->mhi) ^ q->hi)) == 0;
+}
+
+/* An enumerated value of word bytes only, at most 16 of them: a field
+ * whose bytes match it and end in a space or the line's end is that value
+ * (see parse_fact). */
+typedef struct EnumQuick {
+  Pat16 pat;
+  uint32_t i;       /* its index in the field's enums */
+  uint32_t len;
+} EnumQuick;
 
 /* A named date field that parse_fact may take without lexing (named_quick):
  * its name, '=' and the zero bytes past them, as the 16 bytes (lo, hi)
  * under the masks (mlo, mhi). */
 typedef struct {
-  uint64_t lo, hi, mlo, mhi;
+  Pat16 pat;        /* the name and its '=' */
   uint64_t head;    /* FieldInfo.head */
   uint32_t fi;      /* the field, below 64 */
   uint32_t len;     /* of the name and its '=' */
@@ -354,6 +390,7 @@ struct SvmFactReader {
   KindInfo *ki;
   FieldInfo *fi;        /* every kind's fields, end to end */
   NamedQuick *nq;       /* every kind's, end to end */
+  EnumQuick *eq;        /* every field's, end to end */
   const SvmStr **enums; /* every field's enums, end to end */
   const char **penums;  /* the same, zero-padded copies */
   char *names;          /* the zero-padded copies of the schema's names */
@@ -1724,7 +1761,7 @@ static inline uint32_t named_quick(SvmFactReader *R, const KindInfo *ki, uint64_
   memcpy(&x, p, 8);
   memcpy(&y, p + 8, 8);
   for (const NamedQuick *q = ki->nq, *e = q + ki->nnq; q < e; q++) {
-    if ((((x & q->mlo) ^ q->lo) | ((y & q->mhi) ^ q->hi)) != 0) continue;
+    if (!pat_at(&q->pat, x, y)) continue;
     unsigned char *v = p + q->len;
     int32_t d;
     if ((given >> q->fi & 1) || !fast_date(R, v, &d) || (v[10] != ' ' && v[10] != '\n')) return 0;
@@ -1793,6 +1830,24 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
         put_head(&row[fi], fin->head);
         row[fi].u.date = d;
         R->last = p + 10;
+        R->p = next;
+        r = 1;
+        goto stored;
+      }
+    } else if (fin->neq) {
+      /* An enumerated word (employment, role, agreement and service kinds:
+       * a fifth of all fields): where the line has one of the values and a
+       * space or the line's end after it, lex would give that word (word
+       * bytes only) and decode that value (the first equal one). */
+      uint64_t x, y;
+      memcpy(&x, p, 8);
+      memcpy(&y, p + 8, 8);
+      for (const EnumQuick *q = fin->eq, *qe = q + fin->neq; q < qe; q++) {
+        if (!pat_at(&q->pat, x, y) || (p[q->len] != ' ' && p[q->len] != '\n')) continue;
+        unsigned char *next = skip_sep(R->cls, p + q->len);
+        put_head(&row[fi], fin->head);
+        row[fi].u.str = fin->enums[q->i];
+        R->last = p + q->len;
         R->p = next;
         r = 1;
         goto stored;
@@ -2193,19 +2248,24 @@ static int read_header(SvmFactReader *R) {
   }
 }
 
+/* Whether s is one or more word bytes (the lexer's C_WORD), and nothing else. */
+static bool word_bytes_only(const SvmStr *s) {
+  for (uint32_t j = 0; j < s->len; j++) {
+    unsigned char c = (unsigned char)s->s[j];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+          c == '+' || c == '/' || c == '-'))
+      return false;
+  }
+  return s->len > 0;
+}
+
 /* Whether named field i of a kind may be taken by named_quick: a date,
  * not the KEY, its name word bytes only and with its '=' at most 16 bytes,
  * and no named field before it of the same name (find_named gives the
  * first). */
 static bool named_quick_ok(const KindInfo *ki, uint32_t i) {
   const FieldInfo *f = &ki->f[i];
-  if (f->plan != PLAN_DATE || f == ki->fkey || f->name->len == 0 || f->name->len + 1 > 16) return false;
-  for (uint32_t j = 0; j < f->name->len; j++) {
-    unsigned char c = (unsigned char)f->name->s[j];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-          c == '+' || c == '/' || c == '-'))
-      return false;
-  }
+  if (f->plan != PLAN_DATE || f == ki->fkey || f->name->len + 1 > 16 || !word_bytes_only(f->name)) return false;
   for (uint32_t j = ki->npos; j < i; j++)
     if (ki->f[j].name->len == f->name->len && memcmp(ki->f[j].name->s, f->name->s, f->name->len) == 0) return false;
   return true;
@@ -2257,6 +2317,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
   R->nq = calloc(nall, sizeof *R->nq);
   R->enums = calloc(nenum, sizeof *R->enums);
   R->penums = calloc(nenum, sizeof *R->penums);
+  R->eq = calloc(nenum, sizeof *R->eq);
   R->names = calloc(nbytes, 1);
   R->row = calloc(nf, sizeof *R->row);
   R->fcol = calloc(nf, sizeof *R->fcol);
@@ -2274,7 +2335,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
   for (uint32_t i = 0; i < pcount; i++)
     if (pool_ok(prog->strings[i])) pbytes += pad_room(prog->strings[i]->len);
   R->pnames = calloc(pbytes, 1);
-  if (!R->ki || !R->fi || !R->nq || !R->enums || !R->penums || !R->names || !R->row || !R->fcol || !R->given || !R->ktab ||
+  if (!R->ki || !R->fi || !R->nq || !R->eq || !R->enums || !R->penums || !R->names || !R->row || !R->fcol || !R->given || !R->ktab ||
       !R->pool || !R->pnames)
     goto nomem;
   R->kmask = kcap - 1;
@@ -2287,6 +2348,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
   kind_put(R, as_of_pad, 5, R->kind_as_of);
   FieldInfo *fi = R->fi;
   NamedQuick *nq = R->nq;
+  EnumQuick *eq = R->eq;
   const SvmStr **en = R->enums;
   const char **pen = R->penums;
   char *pool = R->names;
@@ -2306,9 +2368,17 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
       fi->pname = pad_copy(&pool, fi->name);
       fi->enums = en;
       fi->penums = pen;
+      fi->eq = eq;
       for (uint32_t e = 0; e < K->fields[i].nenum; e++) {
-        *en = prog->strings[K->fields[i].enums[e]];
+        const SvmStr *ev = *en = prog->strings[K->fields[i].enums[e]];
         *pen++ = pad_copy(&pool, *en++);
+        if (fi->plan == PLAN_ENUM && ev->len <= 16 && word_bytes_only(ev)) {
+          pat_set(&eq->pat, ev->s, ev->len);
+          eq->i = e;
+          eq->len = ev->len;
+          eq++;
+          fi->neq++;
+        }
       }
     }
     ki->fpos = ki->f + ki->npos;
@@ -2317,14 +2387,10 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
     for (uint32_t i = ki->npos; i < K->nfields && i < 64; i++)
       if (named_quick_ok(ki, i)) {
         const SvmStr *nm = ki->f[i].name;
-        unsigned char pat[16] = {0}, m[16] = {0};
+        char pat[16];
         memcpy(pat, nm->s, nm->len);
         pat[nm->len] = '=';
-        memset(m, 0xFF, nm->len + 1);
-        memcpy(&nq->lo, pat, 8);
-        memcpy(&nq->hi, pat + 8, 8);
-        memcpy(&nq->mlo, m, 8);
-        memcpy(&nq->mhi, m + 8, 8);
+        pat_set(&nq->pat, pat, nm->len + 1);
         nq->head = ki->f[i].head;
         nq->fi = i;
         nq->len = nm->len + 1;
@@ -2446,6 +2512,7 @@ void svm_facts_close(SvmFactReader *r) {
   free(r->ki);
   free(r->fi);
   free(r->nq);
+  free(r->eq);
   free(r->enums);
   free(r->penums);
   free(r->names);
