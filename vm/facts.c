@@ -259,11 +259,11 @@ static inline bool pat_at(const Pat16 *q, uint64_t x, uint64_t y) {
   return (((x & q->mlo) ^ q->lo) | ((y & q->mhi) ^ q->hi)) == 0;
 }
 
-/* An enumerated value of word bytes only, at most 16 of them: a field
- * whose bytes match it and end in a space or the line's end is that value
- * (see parse_fact). */
+/* An enumerated value of word bytes only: a field whose bytes match it and
+ * end in a space or the line's end is that value (see parse_fact). */
 typedef struct EnumQuick {
-  Pat16 pat;
+  Pat16 pat;        /* its first 16 bytes or fewer */
+  const char *rest; /* the rest, zero-padded (bytes_eq), past 16 bytes */
   uint32_t i;       /* its index in the field's enums */
   uint32_t len;
 } EnumQuick;
@@ -1843,7 +1843,12 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
       memcpy(&x, p, 8);
       memcpy(&y, p + 8, 8);
       for (const EnumQuick *q = fin->eq, *qe = q + fin->neq; q < qe; q++) {
-        if (!pat_at(&q->pat, x, y) || (p[q->len] != ' ' && p[q->len] != '\n')) continue;
+        /* Past 16 bytes, bytes_eq reads no further than 7 bytes past the
+         * line's '\n': its first 16 bytes matched, so the '\n' is after
+         * them, and the first eight bytes holding it differ. */
+        if (!pat_at(&q->pat, x, y) || (q->len > 16 && !bytes_eq(q->rest, (const char *)p + 16, q->len - 16)) ||
+            (p[q->len] != ' ' && p[q->len] != '\n'))
+          continue;
         unsigned char *next = skip_sep(R->cls, p + q->len);
         put_head(&row[fi], fin->head);
         row[fi].u.str = fin->enums[q->i];
@@ -2371,9 +2376,10 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
       fi->eq = eq;
       for (uint32_t e = 0; e < K->fields[i].nenum; e++) {
         const SvmStr *ev = *en = prog->strings[K->fields[i].enums[e]];
-        *pen++ = pad_copy(&pool, *en++);
-        if (fi->plan == PLAN_ENUM && ev->len <= 16 && word_bytes_only(ev)) {
-          pat_set(&eq->pat, ev->s, ev->len);
+        const char *pe = *pen++ = pad_copy(&pool, *en++);
+        if (fi->plan == PLAN_ENUM && word_bytes_only(ev)) {
+          pat_set(&eq->pat, ev->s, ev->len < 16 ? ev->len : 16);
+          eq->rest = ev->len > 16 ? pe + 16 : NULL;
           eq->i = e;
           eq->len = ev->len;
           eq++;
