@@ -206,13 +206,14 @@ typedef struct {
  * Anything the plan does not cover, and every error, goes through convert,
  * which decides from the schema itself. */
 enum {
-  PLAN_OTHER,       /* convert decides: INT, BOOL */
+  PLAN_OTHER,       /* convert decides: BOOL */
   PLAN_DATE,
   PLAN_COPY,        /* a WORD or TEXT that is not a KEY: a copy, or the program's string */
   PLAN_INTERN,      /* a WORD or TEXT KEY: interned */
   PLAN_ENUM,        /* a WORD of listed values: the program's string */
   PLAN_ENUM_KEY,    /* ... that is also a KEY: interned once it matched */
-  PLAN_REF          /* a reference (SVM_T_FACT), written as a word */
+  PLAN_REF,         /* a reference (SVM_T_FACT), written as a word */
+  PLAN_INT          /* an INT: parse_fact takes short unsigned ones, convert the rest */
 };
 
 /* The schema with its string indexes resolved, so the hot loop does not
@@ -1857,6 +1858,21 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
         r = 1;
         goto stored;
       }
+    } else if (fin->plan == PLAN_INT) {
+      /* Up to 18 digits, then a space or the line's end: lex would give
+       * that word, and convert that number (it cannot overflow). */
+      unsigned n = 0;
+      uint64_t v = 0;
+      while (n < 18 && (unsigned)(p[n] - '0') < 10) v = v * 10 + (unsigned)(p[n++] - '0');
+      if (n && (p[n] == ' ' || p[n] == '\n')) {
+        unsigned char *next = skip_sep(R->cls, p + n);
+        put_head(&row[fi], fin->head);
+        row[fi].u.i = (int64_t)v;
+        R->last = p + n;
+        R->p = next;
+        r = 1;
+        goto stored;
+      }
     } else if (fin->plan == PLAN_REF) {
       /* Names a person, most often the one the line before named
        * (Block.last): where the line has that word's bytes and a space
@@ -2185,6 +2201,7 @@ static void field_plan(FieldInfo *fi, const SvmField *f) {
     else fi->plan = key ? PLAN_INTERN : PLAN_COPY;
     break;
   case SVM_T_FACT: fi->plan = PLAN_REF; break;  /* its kind's KEY is a string: schema_check */
+  case SVM_T_INT: fi->plan = PLAN_INT; break;
   default: fi->plan = PLAN_OTHER; break;
   }
 }
