@@ -231,6 +231,7 @@ typedef struct {
   uint16_t ref_kind;
   uint8_t plan;          /* PLAN_* */
   bool text;             /* written as a quoted string (SVM_T_TEXT) */
+  bool word;             /* PLAN_COPY or PLAN_INTERN, and not text */
   /* A PLAN_ENUM field's values that parse_fact matches in the line without
    * lexing (EnumQuick), in enum order; neq 0 for the other plans. */
   const struct EnumQuick *eq;
@@ -1886,6 +1887,34 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
         R->p = next;
         goto stored;
       }
+      unsigned char *e;
+      if ((R->cls[*p] & C_WORD) && (*(e = word_end(p)) == ' ' || *e == '\n')) {
+        /* Another word: what lex and decode would do with it (see below). */
+        unsigned char *next = skip_sep(R->cls, e);
+        if (!(w = intern_ref(b, (const char *)p, (size_t)(e - p)))) return;
+        if ((r = ref_put(R, k, fi, fin, w, p, &row[fi])) < 0) return;
+        R->last = e;
+        R->p = next;
+        goto stored;
+      }
+    } else if (fin->word) {
+      /* A word that is copied or interned.  A field that starts with a
+       * word byte and whose word ends in a space or the line's end is, for
+       * lex, that word and no key=VALUE; decode would copy or intern it as
+       * here.  This spares lex's general case and decode's dispatch. */
+      unsigned char *e;
+      if ((R->cls[*p] & C_WORD) && (*(e = word_end(p)) == ' ' || *e == '\n')) {
+        unsigned char *next = skip_sep(R->cls, e);
+        size_t len = (size_t)(e - p);
+        const SvmStr *w = fin->plan == PLAN_COPY ? word_keep(R, b, (const char *)p, len) : intern_ref(b, (const char *)p, len);
+        if (!w) return;
+        put_head(&row[fi], fin->head);
+        row[fi].u.str = w;
+        R->last = e;
+        R->p = next;
+        r = 1;
+        goto stored;
+      }
     }
     tk = lex(R, &t);
     if (tk != TK_FIELD) goto ended;
@@ -2204,6 +2233,7 @@ static void field_plan(FieldInfo *fi, const SvmField *f) {
   case SVM_T_INT: fi->plan = PLAN_INT; break;
   default: fi->plan = PLAN_OTHER; break;
   }
+  fi->word = (fi->plan == PLAN_COPY || fi->plan == PLAN_INTERN) && !fi->text;
 }
 
 static bool str_ok(const SvmProgram *P, uint32_t idx) { return idx < P->nstrings && P->strings[idx]; }
