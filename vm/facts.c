@@ -1936,6 +1936,10 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
   }
   /* Every positional field given: a positional one more is too many (said
    * once), a named one starts the named fields. */
+  if (*R->p == '\n') {  /* the usual line ends here: lex would say TK_END */
+    tk = TK_END;
+    goto ended;
+  }
   if (ki->nnq) {
     uint32_t q = named_quick(R, ki, given, row);
     if (q) {
@@ -1981,6 +1985,10 @@ named:
     }
   named_next:
     for (uint32_t q; ki->nnq && (q = named_quick(R, ki, given, row)) != 0;) given |= UINT64_C(1) << (q - 1);
+    if (*R->p == '\n') {
+      tk = TK_END;
+      goto ended;
+    }
     tk = lex(R, &t);
     if (tk != TK_FIELD) goto ended;
   }
