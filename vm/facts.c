@@ -258,7 +258,7 @@ static void pat_set(Pat16 *q, const char *s, size_t n) {
 }
 
 static inline bool pat_at(const Pat16 *q, uint64_t x, uint64_t y) {
-  return (((x & q->mlo) ^ q->lo) | ((y & q->mhi) ^ q->hi)) == 0;
+  return ((x & q->mlo) ^ q->lo) == 0 && ((y & q->mhi) ^ q->hi) == 0;
 }
 
 /* An enumerated value of word bytes only: a field whose bytes match it and
@@ -300,10 +300,9 @@ struct KindSlot {
   uint32_t len;
   uint32_t kind;
   /* A schema kind whose name is word bytes only, and that name and a space
-   * fit in 16 bytes: they are the bytes (lo, hi) under the masks (mlo,
-   * mhi), compared as two integers, and the slot is in R->kq. */
+   * fit in 16 bytes: they are `pat`, and the slot is in R->kq. */
   bool quick;
-  uint64_t lo, hi, mlo, mhi;
+  Pat16 pat;
   const KindSlot *qnext;  /* the next quick kind of its R->kq bucket */
 };
 
@@ -2087,7 +2086,7 @@ static inline bool kind_at(const KindSlot *e, const unsigned char *p) {
   uint64_t x, y;
   memcpy(&x, p, 8);
   memcpy(&y, p + 8, 8);
-  return ((x & e->mlo) ^ e->lo) == 0 && ((y & e->mhi) ^ e->hi) == 0;
+  return pat_at(&e->pat, x, y);
 #else
   return bytes_eq(e->name, (const char *)p, e->len) && p[e->len] == ' ';
 #endif
@@ -2164,28 +2163,30 @@ static const char *pad_copy(char **at, const SvmStr *s) {
   return d;
 }
 
+/* Whether s[0, len) is one or more word bytes (the lexer's C_WORD), and
+ * nothing else. */
+static bool word_bytes_only(const char *s, size_t len) {
+  for (size_t j = 0; j < len; j++) {
+    unsigned char c = (unsigned char)s[j];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+          c == '+' || c == '/' || c == '-'))
+      return false;
+  }
+  return len > 0;
+}
+
 static void kind_put(SvmFactReader *R, const char *name, uint32_t len, uint32_t k) {
   uint64_t pre = prefix_copied(name, len);
   uint32_t i = kind_hash(pre, len) & R->kmask;
   for (; R->ktab[i].name; i = (i + 1) & R->kmask)
     if (R->ktab[i].len == len && memcmp(R->ktab[i].name, name, len) == 0) return;  /* first wins */
-  bool word = len > 0;
-  for (uint32_t j = 0; j < len; j++) {
-    unsigned char c = (unsigned char)name[j];
-    word = word && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '.' || c == '+' || c == '/' || c == '-');
-  }
   KindSlot *e = &R->ktab[i];
-  *e = (KindSlot){name, pre, len, k, false, 0, 0, 0, 0, NULL};
-  if (word && k < R->prog->nkinds && len + 1 <= 16) {
-    unsigned char sp[16] = {0}, m[16] = {0};
+  *e = (KindSlot){name, pre, len, k, false, {0, 0, 0, 0}, NULL};
+  if (k < R->prog->nkinds && len + 1 <= 16 && word_bytes_only(name, len)) {
+    char sp[16];
     memcpy(sp, name, len);
     sp[len] = ' ';
-    memset(m, 0xFF, len + 1);
-    memcpy(&e->lo, sp, 8);
-    memcpy(&e->hi, sp + 8, 8);
-    memcpy(&e->mlo, m, 8);
-    memcpy(&e->mhi, m + 8, 8);
+    pat_set(&e->pat, sp, len + 1);
     e->quick = true;
   }
 }
@@ -2308,24 +2309,13 @@ static int read_header(SvmFactReader *R) {
   }
 }
 
-/* Whether s is one or more word bytes (the lexer's C_WORD), and nothing else. */
-static bool word_bytes_only(const SvmStr *s) {
-  for (uint32_t j = 0; j < s->len; j++) {
-    unsigned char c = (unsigned char)s->s[j];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-          c == '+' || c == '/' || c == '-'))
-      return false;
-  }
-  return s->len > 0;
-}
-
 /* Whether named field i of a kind may be taken by named_quick: a date,
  * not the KEY, its name word bytes only and with its '=' at most 16 bytes,
  * and no named field before it of the same name (find_named gives the
  * first). */
 static bool named_quick_ok(const KindInfo *ki, uint32_t i) {
   const FieldInfo *f = &ki->f[i];
-  if (f->plan != PLAN_DATE || f == ki->fkey || f->name->len + 1 > 16 || !word_bytes_only(f->name)) return false;
+  if (f->plan != PLAN_DATE || f == ki->fkey || f->name->len + 1 > 16 || !word_bytes_only(f->name->s, f->name->len)) return false;
   for (uint32_t j = ki->npos; j < i; j++)
     if (ki->f[j].name->len == f->name->len && memcmp(ki->f[j].name->s, f->name->s, f->name->len) == 0) return false;
   return true;
@@ -2432,7 +2422,7 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
       for (uint32_t e = 0; e < K->fields[i].nenum; e++) {
         const SvmStr *ev = *en = prog->strings[K->fields[i].enums[e]];
         const char *pe = *pen++ = pad_copy(&pool, *en++);
-        if (fi->plan == PLAN_ENUM && word_bytes_only(ev)) {
+        if (fi->plan == PLAN_ENUM && word_bytes_only(ev->s, ev->len)) {
           pat_set(&eq->pat, ev->s, ev->len < 16 ? ev->len : 16);
           eq->rest = ev->len > 16 ? pe + 16 : NULL;
           eq->i = e;
