@@ -270,9 +270,7 @@ typedef struct EnumQuick {
   uint32_t len;
 } EnumQuick;
 
-/* A named date field that parse_fact may take without lexing (named_quick):
- * its name, '=' and the zero bytes past them, as the 16 bytes (lo, hi)
- * under the masks (mlo, mhi). */
+/* A named date field that parse_fact may take without lexing (named_quick). */
 typedef struct {
   Pat16 pat;        /* the name and its '=' */
   uint64_t head;    /* FieldInfo.head */
@@ -844,7 +842,7 @@ static int read_line_slow(SvmFactReader *R) {
  * dates are a third of the fields of a typical file, and ten byte tests
  * each were the scanner's largest single cost. */
 #if defined(__GNUC__)
-__attribute__((always_inline))  /* inlined at its three uses: a call showed in profiles */
+__attribute__((always_inline))  /* inlined at each use: a call showed in profiles */
 #endif
 static inline bool fast_date(SvmFactReader *R, const unsigned char *s, int32_t *out) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -1905,7 +1903,8 @@ static inline void parse_fact(SvmFactReader *R, uint32_t k) {
       if ((R->cls[*p] & C_WORD) && (*(e = word_end(p)) == ' ' || *e == '\n')) {
         unsigned char *next = skip_sep(R->cls, e);
         size_t len = (size_t)(e - p);
-        const SvmStr *w = fin->plan == PLAN_COPY ? word_keep(R, b, (const char *)p, len) : intern_ref(b, (const char *)p, len);
+        const SvmStr *w =
+            fin->plan == PLAN_COPY ? word_keep(R, b, (const char *)p, len) : intern_ref(b, (const char *)p, len);
         if (!w) return;
         put_head(&row[fi], fin->head);
         row[fi].u.str = w;
@@ -2315,7 +2314,8 @@ static int read_header(SvmFactReader *R) {
  * first). */
 static bool named_quick_ok(const KindInfo *ki, uint32_t i) {
   const FieldInfo *f = &ki->f[i];
-  if (f->plan != PLAN_DATE || f == ki->fkey || f->name->len + 1 > 16 || !word_bytes_only(f->name->s, f->name->len)) return false;
+  if (f->plan != PLAN_DATE || f == ki->fkey || f->name->len + 1 > 16 || !word_bytes_only(f->name->s, f->name->len))
+    return false;
   for (uint32_t j = ki->npos; j < i; j++)
     if (ki->f[j].name->len == f->name->len && memcmp(ki->f[j].name->s, f->name->s, f->name->len) == 0) return false;
   return true;
@@ -2385,8 +2385,8 @@ static SvmFactReader *reader_new(const SvmProgram *prog, const char *path, SvmSt
   for (uint32_t i = 0; i < pcount; i++)
     if (pool_ok(prog->strings[i])) pbytes += pad_room(prog->strings[i]->len);
   R->pnames = calloc(pbytes, 1);
-  if (!R->ki || !R->fi || !R->nq || !R->eq || !R->enums || !R->penums || !R->names || !R->row || !R->fcol || !R->given || !R->ktab ||
-      !R->pool || !R->pnames)
+  if (!R->ki || !R->fi || !R->nq || !R->eq || !R->enums || !R->penums || !R->names || !R->row || !R->fcol ||
+      !R->given || !R->ktab || !R->pool || !R->pnames)
     goto nomem;
   R->kmask = kcap - 1;
   R->kind_partner = prog->nkinds;
