@@ -1239,11 +1239,16 @@ static inline const SvmStr *pool_find(const SvmFactReader *R, const char *s, siz
 }
 
 /* A word or text a fact keeps that is not a KEY: the program's string of
- * the same bytes if there is one (see SvmFactReader.pool), else a copy. */
+ * the same bytes if there is one (see SvmFactReader.pool), else a copy.
+ * The copy's room is taken from the arena all the same: the arena then
+ * sees the same allocations as when every word was copied, so a partner
+ * reaches the memory cap (--max-memory) at the same fact, with the same
+ * message. */
 static inline const SvmStr *word_keep(const SvmFactReader *R, Block *b, const char *s, size_t len) {
   uint32_t h = str_hash(s, len);
   const SvmStr *w = pool_find(R, s, len, h);
-  return w ? w : str_new(b, s, len, h);
+  if (w) return balloc_fast(b, sizeof(SvmStr) + word_room(len)) ? w : NULL;
+  return str_new(b, s, len, h);
 }
 
 /* Every interned string carries a tag in front of it: the first kind it is
