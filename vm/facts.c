@@ -1700,7 +1700,7 @@ static inline int decode(SvmFactReader *R, uint32_t k, uint32_t fi, const FieldI
     case PLAN_COPY: {
       /* Only a KEY needs the block's shared pointer (references find it
        * by pointer); other words are copied, or take the program's string
-       * (word_keep: 10k partners, --check +6 M instructions, the evaluator
+       * (word_keep: 10k partners, --check +9 M instructions, the evaluator
        * -13 M, its library memcmp calls down from 32 a partner to 3).
        * Free text is rarely repeated and rarely compared: always a copy. */
       const SvmStr *w = fin->text ? str_new(b, t->v, t->vlen, str_hash(t->v, t->vlen)) : word_keep(R, b, t->v, t->vlen);
