@@ -990,20 +990,28 @@ Test(interp, reads_a_variables_fields_and_a_references_fields) {
  * types: a superinstruction keeps the run-time checks of the instructions it
  * fuses.  Evaluates rule 0 for a partner without facts; returns the status
  * and the message, or the verdict in *verdict. */
-static SvmStatus eval_built_on(SvmProgram *p, bool one_fact, int *verdict, char *msg, size_t msgcap) {
+/* Verifies the hand-built program p, and makes a, and in it pa: partner
+ * "acme" with an empty table for each kind. */
+static void built_partner(SvmProgram *p, SvmArena *a, SvmPartner *pa) {
   SvmDiag d = {0};
   cr_assert_eq(svm_verify(p, &d), SVM_OK, "%s", d.msg);
+  svm_arena_init(a, (size_t)1 << 20);
+  memset(pa, 0, sizeof *pa);
+  pa->id = pb_strp(p, "acme");
+  pa->file = "t.facts";
+  pa->line = 2;
+  pa->nkinds = p->nkinds;
+  pa->tables = svm_arena_alloc(a, sizeof *pa->tables * (p->nkinds ? p->nkinds : 1));
+  cr_assert_not_null(pa->tables);
+  memset(pa->tables, 0, sizeof *pa->tables * (p->nkinds ? p->nkinds : 1));
+  pa->arena = a;
+}
+
+static SvmStatus eval_built_on(SvmProgram *p, bool one_fact, int *verdict, char *msg, size_t msgcap) {
+  SvmDiag d = {0};
   SvmArena a;
-  svm_arena_init(&a, (size_t)1 << 20);
   SvmPartner pa;
-  memset(&pa, 0, sizeof pa);
-  pa.id = pb_strp(p, "acme");
-  pa.file = "t.facts";
-  pa.line = 2;
-  pa.nkinds = p->nkinds;
-  pa.tables = svm_arena_alloc(&a, sizeof *pa.tables * (p->nkinds ? p->nkinds : 1));
-  cr_assert_not_null(pa.tables);
-  memset(pa.tables, 0, sizeof *pa.tables * (p->nkinds ? p->nkinds : 1));
+  built_partner(p, &a, &pa);
   if (one_fact) {
     /* One fact of built_rule's kind: k(a, 2021-01-01). */
     SvmValue *row = svm_arena_alloc(&a, sizeof *row * 2);
@@ -1013,7 +1021,6 @@ static SvmStatus eval_built_on(SvmProgram *p, bool one_fact, int *verdict, char 
     pa.tables[0].n = 1;
     pa.tables[0].vals = row;
   }
-  pa.arena = &a;
   SvmLimits lim = {1000, (size_t)1 << 20};
   SvmResult res;
   SvmStatus st = svm_eval(p, &pa, svm_date_from_ymd(2021, 10, 1), &lim, &res, &d);
@@ -1216,19 +1223,12 @@ static int next_by_after_key_change(int cursor_row) {
   pb_patch(p, walk, 2, pb_pc(p));
   pb_emit(p, OP_NOT_MET);
   SvmDiag d = {0};
-  cr_assert_eq(svm_verify(p, &d), SVM_OK, "%s", d.msg);
   SvmArena a;
-  svm_arena_init(&a, (size_t)1 << 20);
   SvmPartner pa;
-  memset(&pa, 0, sizeof pa);
-  pa.id = pb_strp(p, "acme");
-  pa.file = "t.facts";
-  pa.line = 2;
-  pa.nkinds = p->nkinds;
-  pa.tables = svm_arena_alloc(&a, sizeof *pa.tables * p->nkinds);
+  built_partner(p, &a, &pa);
   SvmValue *people = svm_arena_alloc(&a, sizeof *people * 2);
   SvmValue *creds = svm_arena_alloc(&a, sizeof *creds * 6);
-  cr_assert(pa.tables && people && creds);
+  cr_assert(people && creds);
   people[0] = pb_word(p, "a");
   people[1] = pb_word(p, "b");
   for (int i = 0; i < 3; i++) {
@@ -1240,7 +1240,6 @@ static int next_by_after_key_change(int cursor_row) {
   }
   pa.tables[person] = (SvmFactTable){2, 2, people, NULL};
   pa.tables[cred] = (SvmFactTable){3, 3, creds, NULL};
-  pa.arena = &a;
   SvmLimits lim = {1000, (size_t)1 << 20};
   SvmResult res;
   cr_assert_eq(svm_eval(p, &pa, svm_date_from_ymd(2021, 10, 1), &lim, &res, &d), SVM_OK, "%s", d.msg);
