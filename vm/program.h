@@ -143,9 +143,6 @@ typedef struct SvmProgram {
   uint32_t nlines;
   SvmLine *lines;      /* sorted by pc */
   SvmArena mem;        /* owns everything above */
-  /* Each opcode's instruction width, filled by svm_verify (all zero before),
-   * so that the interpreter need not work it out for every partner. */
-  uint8_t op_width[256];
   /* What each module's and rule's part of a report begins with, in JSON and
    * in text (vm/report.c, HEAD_*), three each (index * 3 + SvmVerdict), made
    * once when the program is loaded (svm_report_prepare); NULL: written per

@@ -829,7 +829,6 @@ static SvmStatus check_lines(Verifier *v) {
 
 SvmStatus svm_verify(SvmProgram *p, SvmDiag *d) {
   Verifier v = {.p = p, .d = d};
-  for (int op = 0; op < OP__COUNT; op++) p->op_width[op] = (uint8_t)svm_op_width(op);
   SvmStatus st = check_strings(&v);
   if (st != SVM_OK) return st;
   if (p->nstrings) {
