@@ -184,8 +184,11 @@ static bool out_flush(Out *o, FILE *f) {
   return ok;
 }
 
-/* Whether any of the 8 bytes of x needs an escape: a control character
+/* Whether the byte c needs an escape in a JSON string: a control character
  * (< 0x20), '"', '\\' or DEL.  Bytes >= 0x80 (UTF-8) never do. */
+static inline bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c == 0x7f; }
+
+/* Whether any of the 8 bytes of x needs_escape. */
 static bool needs_escape8(uint64_t x) {
   const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
   uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
@@ -236,9 +239,8 @@ static bool copy_plain(char *d, const char *s, size_t n) {
     return true;
   }
   for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) return false;
-    d[i] = (char)c;
+    if (needs_escape((unsigned char)s[i])) return false;
+    d[i] = s[i];
   }
   return true;
 }
@@ -267,7 +269,7 @@ static void json_str(Out *o, const char *s, size_t n) {
       if (i >= n) break;
     }
     unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+    if (!needs_escape(c)) continue;
     if (i > run) out_put(o, s + run, i - run);
     run = i + 1;
     if (c == '"' || c == '\\') {
