@@ -1447,6 +1447,25 @@ static void fuse_scans(Gen *G, uint32_t from) {
       pc = out ? after + (uint32_t)svm_op_width(OP_JUMP) : after;
       continue;
     }
+    /* A fact's window, `x.a <= today and today < x.b` (credential_valid
+     * and the like), is two JUMP_FTs on one fact to one target:
+     *   JUMP_FT l k f1 r1 t; JUMP_FT l k f2 r2 t  becomes  JUMP_FT2 l k f1 r1 f2 r2 t. */
+    if (o == OP_JUMP_FT && next < G->ncode && t[0] == OP_JUMP_FT && !target[next - from] &&
+        memcmp(t + 1, code + pc + 1, 3) == 0 && rd32(t + 6) == rd32(code + pc + 6)) {
+      uint8_t f[16];
+      uint32_t n = 0;
+      f[n++] = OP_JUMP_FT2;
+      memcpy(f + n, code + pc + 1, 5);                         /* l k f1 r1 */
+      n += 5;
+      f[n++] = t[4], f[n++] = t[5];                            /* f2 r2 */
+      memcpy(f + n, code + pc + 6, 4);                         /* the target */
+      n += 4;
+      map[next - from] = w;
+      memcpy(code + w, f, n);
+      w += n;
+      pc = next + (uint32_t)svm_op_width(OP_JUMP_FT);
+      continue;
+    }
     memmove(code + w, code + pc, wd);
     w += wd;
     pc = next;

@@ -339,7 +339,7 @@ Test(bytecode, another_version_is_rejected_naming_both_versions) {
 Test(bytecode, a_short_file_of_another_version_is_still_a_version_error) {
   uint8_t head[10];
   memcpy(head, SVM_BC_MAGIC, 8);
-  head[8] = SVM_FORMAT_VERSION - 1;  /* an older file: format 2 read by a format 3 specvm */
+  head[8] = SVM_FORMAT_VERSION - 1;  /* an older file, read by this specvm */
   head[9] = 0;
   char want[32];
   snprintf(want, sizeof want, "version %d", SVM_FORMAT_VERSION - 1);

@@ -275,7 +275,7 @@ Test(codegen, emits_every_opcode_but_pop) {
   compile(&c, "every.spec",
           "module coverage\n"
           "fact person(id: word key, hired: date starts)\n"
-          "fact badge(holder: person, color: word)\n"
+          "fact badge(holder: person, color: word, issued: date, expires: date)\n"
           "def staff = count(p in person)\n"
           "rule r \"Every opcode\"\n"
           "  notice \"n\"\n"
@@ -291,6 +291,7 @@ Test(codegen, emits_every_opcode_but_pop) {
           "  require exists b in badge, p in person where b.holder != p and p.id = p.id\n"
           "  require exists p in person, b in badge where b.holder = p and b.color = 'red'\n"
           "  require true or 1 = 2\n"
+          "  require exists b in badge where b.issued <= today and today < b.expires and b.color = 'red'\n"
           "    otherwise \"{1} {2}\"\n"
           "  grace when true until today\n");
   SvmProgram *p = loaded(&c);

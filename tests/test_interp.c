@@ -942,6 +942,23 @@ Test(interp, decides_every_field_test_both_ways) {
   run_free(&r);
 }
 
+Test(interp, decides_a_facts_window_on_each_side_of_its_bounds) {
+  /* `c.attained <= today and today < c.expires` followed by another test is
+   * one JUMP_FT2 (both ways out of the window, one target).  Ann's CCNP is
+   * valid 2019-05-02 .. 2022-05-01, Ben's CCNA 2020-01-10 .. 2021-09-14; a credential
+   * does not exist before it is attained, so none has lapsed then. */
+  Run r;
+  run(&r, SCHEMA "def valid = count(c in credential where c.attained <= today and today < c.expires and c.cert != 'X')\n"
+                 "def lapsed = count(c in credential where c.expires <= today or today < c.attained)\n"
+                 "rule show \"Show\"\n  require false otherwise \"{valid as of 2019-05-01} {valid as of 2019-05-02} "
+                 "{valid as of 2020-01-09} {valid as of 2020-01-10} {valid as of 2021-09-14} {valid as of 2021-09-15} "
+                 "{valid as of 2022-05-01} {valid as of 2022-05-02} / {lapsed as of 2019-05-01} {lapsed as of 2020-01-10} "
+                 "{lapsed as of 2021-09-15} {lapsed as of 2022-05-02}\"\n",
+      FACTS);
+  expect_shown(&r, "0 1 1 2 2 1 1 0 / 0 0 1 2");
+  run_free(&r);
+}
+
 Test(interp, gives_each_of_many_reasons_once_in_first_seen_order) {
   /* 40 sales of 20 amounts: past the first few, repeats are found through
    * a hash index of the reasons (once a linear scan each: quadratic). */
@@ -1075,6 +1092,26 @@ Test(interp, checks_the_types_of_a_fused_field_test) {
     cr_assert_eq(eval_built_on(p, true, &v, msg, sizeof msg), SVM_ERUNTIME, "case %d: %s", c, msg);
     cr_assert_not_null(strstr(msg, c == 3 ? "IN wants a set" : "comparison of values of different types"),
                        "case %d: %s", c, msg);
+  }
+}
+
+Test(interp, checks_the_types_of_both_tests_of_a_window) {
+  /* JUMP_FT2 k.from > today or k.id <= today: the first test holds for no
+   * fact dated 2021-01-01 as of 2021-10-01, so the second, a word against a
+   * date, is made and is an error; with the word first, the first is. */
+  for (int c = 0; c < 2; c++) {
+    SvmProgram *p = built_rule(1);
+    pb_emit(p, OP_ITER_RESET, 0);
+    uint32_t top = pb_emit(p, OP_NEXT_FACT, 0, 0, 0);
+    if (c == 0) pb_emit(p, OP_JUMP_FT2, 0, 0, 1, SVM_REL_GT, 0, SVM_REL_LE, (int)top);
+    else pb_emit(p, OP_JUMP_FT2, 0, 0, 0, SVM_REL_GT, 1, SVM_REL_LE, (int)top);
+    pb_emit(p, OP_JUMP, (int)top);
+    pb_patch(p, top, 2, pb_pc(p));
+    pb_emit(p, OP_MET);
+    int v = -1;
+    char msg[320];
+    cr_assert_eq(eval_built_on(p, true, &v, msg, sizeof msg), SVM_ERUNTIME, "case %d: %s", c, msg);
+    cr_assert_not_null(strstr(msg, "comparison of values of different types"), "case %d: %s", c, msg);
   }
 }
 

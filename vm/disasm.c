@@ -243,7 +243,7 @@ static void put_rule(FILE *out, const SvmProgram *p, const SvmRule *r) {
           n += fprintf(out, ".");
         }
         n += put_operand(out, p, r, &in, i, k);
-        if (in.letter[i] == 'r' && in.op == OP_JUMP_FT) n += fprintf(out, " today");
+        if (in.letter[i] == 'r' && (in.op == OP_JUMP_FT || in.op == OP_JUMP_FT2)) n += fprintf(out, " today");
         if (in.letter[i] == 'k') k = in.v[i] < p->nkinds ? in.v[i] : -1;
       }
     }

@@ -16,7 +16,7 @@
 
 #include "program.h"
 
-#define SVM_FORMAT_VERSION 3
+#define SVM_FORMAT_VERSION 4
 #define SVM_VERSION_STRING "1.0.0"
 
 typedef enum {

@@ -175,7 +175,7 @@ int svm_op_pops(const SvmIns *ins) {
   case OP_JUMP_IF_TRUE: case OP_FIELD: case OP_SEQ_ADD: case OP_ENTER_DATE: case OP_REASON:
   case OP_NOTICE: case OP_GRACE: case OP_MEMO_SAVE: case OP_SUM_ADD:
     return 1;
-  case OP_LOAD_FIELD: case OP_JUMP_FC: case OP_JUMP_FT: case OP_JUMP_FL: case OP_JUMP_FF:
+  case OP_LOAD_FIELD: case OP_JUMP_FC: case OP_JUMP_FT: case OP_JUMP_FL: case OP_JUMP_FF: case OP_JUMP_FT2:
   case OP_MEMO: case OP_NEXT_FACT_IF: case OP_NEXT_BY_IF:
     return 0;
   case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_EQ: case OP_NE:
