@@ -605,13 +605,15 @@ static void gen_distinct(Gen *G, SpcNode *n) {
 
 /* `as of` and since() nest ENTER_DATE; the verifier refuses deeper nesting
  * than SVM_MAX_DATE_DEPTH, so the compiler must say so first. */
-static void enter_date(Gen *G) {
+static void enter_date_op(Gen *G, int o) {
   if (++G->dates > SVM_MAX_DATE_DEPTH && !G->fail) {
     spc_error(G->c, G->cur, "'as of' and since() nested deeper than %d", SVM_MAX_DATE_DEPTH);
     G->fail = true;
   }
-  op(G, OP_ENTER_DATE);
+  op(G, o);
 }
+
+static void enter_date(Gen *G) { enter_date_op(G, OP_ENTER_DATE); }
 
 static void leave_date(Gen *G) {
   G->dates--;
@@ -708,7 +710,7 @@ static void day_scan(Gen *G, DayScan *S, SpcNode *n) {
  * walk visits only those: DAYS_OF with their mask; otherwise DAYS. */
 static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
   int mark = G->nlocals;
-  int days = local_new(G), cur = local_new(G), day = local_new(G), res = local_new(G);
+  int days = local_new(G), cur = local_new(G), day = local_new(G), res = local_new(G), from = local_new(G);
   G->cur = n->loc;
   DayScan S = {0, SVM_MAX_CODE, false};
   day_scan(G, &S, cond);
@@ -733,13 +735,20 @@ static void gen_since(Gen *G, SpcNode *n, SpcNode *cond) {
   uint32_t done = G->ncode;
   u32(G, 0);
   op_l(G, OP_LOAD, day);
-  enter_date(G);
+  enter_date_op(G, OP_SINCE_DAY);
   gen_expr(G, cond);
   G->cur = n->loc;
-  leave_date(G);
+  G->dates--;
+  op_l(G, OP_SINCE_LEAVE, from);
   uint32_t broken = op_j(G, OP_JUMP_IF_FALSE);
-  op_l(G, OP_LOAD, day);
-  op_l(G, OP_STORE, res);
+  /* C held on the day and on every day from `from` on (the VM tracked its
+   * readings of the date in force): the walk goes on from the first named
+   * day before `from`, the answer so far the last day skipped. */
+  op(G, OP_SINCE_SKIP);
+  byte(G, (uint8_t)days);
+  byte(G, (uint8_t)cur);
+  byte(G, (uint8_t)from);
+  byte(G, (uint8_t)res);
   op_jto(G, OP_JUMP, top);
   patch_here(G, done);
   patch_here(G, broken);

@@ -286,6 +286,7 @@ Test(codegen, emits_every_opcode_but_pop) {
           "  require exists p in person where p.hired < 2020-01-01 + 1 month\n"
           "  require staff > 1 and staff < 9 and exists p in person, b in badge where b.holder = p and b.holder.hired < today\n"
           "  require distinct(a in person, b in person) and since(true) < today and since(year(today) > 0) < today\n"
+          "  require (exists p in person where p.hired <= today) as of 2020-01-01\n"
           "  require count(p in person where p.id != 'z') > 0 and exists p in person where p.hired < today and p.id = 'a'\n"
           "  require sum(1 for p in person) > 0\n"
           "  require exists b in badge, p in person where b.holder != p and p.id = p.id\n"

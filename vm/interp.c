@@ -48,6 +48,15 @@ typedef struct {
   int32_t today;
   int32_t dates[SVM_MAX_DATE_DEPTH];
   int ndates;
+  /* since() as it evaluates its condition C as of a day D (SINCE_DAY ..
+   * SINCE_LEAVE): the depth of the date stack at which C runs (-1: no
+   * since is tracking), and [lo, hi], the days D' on which every reading of
+   * the date in force that C made so far gives the answer it gave for D.
+   * C reads D only through those readings (a JUMP_FT, a fact's existence,
+   * PUSH_TODAY, a memo hit, a nested since's days), so C(D') = C(D) on all
+   * of [lo, hi], and the walk skips the named days in it (SINCE_SKIP). */
+  int track;
+  int32_t lo, hi;
   /* Days named by a set of date fields, ascending, per set asked for: since()
    * asks again for every day it visits and in every rule that uses it. */
   struct { uint64_t key; SvmSeq *days; } dcache[DAYS_CACHE];
@@ -518,6 +527,52 @@ HOT_INLINE int test_rel_date(const SvmValue *x, int32_t d, int rel) {
   return test_rel_slow(x, &t, rel);
 }
 
+/* ---- since(): the days a condition's answer holds on --------------------------------------- */
+
+/* Whether the evaluation reads the date in force that since() tracks. */
+#define TRACKING(vm) ((vm)->track == (vm)->ndates)
+
+/* The condition read `today >= t`: keep the days with the same answer. */
+static inline void narrow_ge(Vm *vm, int32_t t) {
+  if (vm->today >= t) {
+    if (t > vm->lo) vm->lo = t;
+  } else if (t - 1 < vm->hi) {  /* t > today >= SVM_DAWN: no overflow */
+    vm->hi = t - 1;
+  }
+}
+
+/* The date in force escaped into a value, or was read in a way not
+ * followed: only D itself is known to give the same answers. */
+static inline void narrow_all(Vm *vm) { vm->lo = vm->hi = vm->today; }
+
+/* The condition tested `d REL today` (a JUMP_FT): LT and GE ask whether
+ * today > d, LE and GT whether today >= d, EQ and NE whether today = d. */
+NOINLINE void narrow_rel(Vm *vm, int32_t d, int rel) {
+  switch (rel) {
+  case SVM_REL_LT: case SVM_REL_GE:
+    if (d != SVM_NEVER) narrow_ge(vm, d + 1);  /* today > never: no day */
+    break;
+  case SVM_REL_LE: case SVM_REL_GT: narrow_ge(vm, d); break;
+  case SVM_REL_EQ: case SVM_REL_NE:
+    if (vm->today == d) {
+      vm->lo = vm->hi = d;
+    } else {
+      narrow_ge(vm, d);
+      if (vm->today > d && d != SVM_NEVER) narrow_ge(vm, d + 1);
+    }
+    break;
+  default: narrow_all(vm); break;
+  }
+}
+
+/* A JUMP_FT's test, row field x REL today, as since() sees it. */
+HOT_INLINE void track_test(Vm *vm, const SvmValue *x, int rel) {
+  if (TRACKING(vm)) {
+    if (x->tag == SVM_T_DATE) narrow_rel(vm, x->u.date, rel);
+    else narrow_all(vm);
+  }
+}
+
 /* ---- the loop steps that filter facts ------------------------------------------------------ */
 
 enum { SCAN_FOUND = 1, SCAN_NONE = 0, SCAN_TYPE = -1, SCAN_BUDGET = -2 };
@@ -532,8 +587,43 @@ enum { SCAN_FOUND = 1, SCAN_NONE = 0, SCAN_TYPE = -1, SCAN_BUDGET = -2 };
  * so the common tests (word = word, word in a small set, date REL date) get a
  * loop each with only the per-fact work in it: 40% of the evaluation is spent
  * in these loops (this saved 1.4% of a run). */
+/* scan_rows while since() tracks its condition (TRACKING): the same rows,
+ * tests, charges and errors, and each row's existence narrows the days
+ * [lo, hi] where it matters.  A row whose test fails is passed over on every
+ * day, so its existence does not matter; one that does not exist yet but
+ * would pass (or fail to be tested) appears on its start day. */
+NOINLINE int scan_rows_tracked(Vm *vm, const SvmValue *vals, bool linked, const uint32_t *link, size_t stride,
+                               int sf, uint32_t *pos, uint32_t end, uint32_t f, const SvmValue *want, int rel) {
+  const int32_t today = vm->today;
+  uint64_t budget = vm->steps_left;
+  uint32_t i = *pos;
+  int res = SCAN_NONE;
+  for (; linked ? i != REF_END : i < end; i = linked ? link[i] : i + 1) {
+    const SvmValue *row = &vals[(size_t)i * stride];
+    int r = test_rel(&row[f], want, rel);
+    if (sf >= 0 && row[sf].u.date > today) {
+      if (r != 0) narrow_ge(vm, row[sf].u.date);
+      continue;
+    }
+    if (r) {
+      if (r > 0 && sf >= 0) narrow_ge(vm, row[sf].u.date);
+      res = r > 0 ? SCAN_FOUND : SCAN_TYPE;
+      break;
+    }
+    if (budget == 0) {
+      res = SCAN_BUDGET;
+      break;
+    }
+    budget--;
+  }
+  vm->steps_left = budget;
+  *pos = i;
+  return res;
+}
+
 HOT_INLINE int scan_rows(Vm *vm, const SvmValue *vals, bool linked, const uint32_t *link, size_t stride, int sf,
                          uint32_t *pos, uint32_t end, uint32_t f, const SvmValue *want, int rel) {
+  if (TRACKING(vm)) return scan_rows_tracked(vm, vals, linked, link, stride, sf, pos, end, f, want, rel);
   const int32_t today = vm->today;
   uint64_t budget = vm->steps_left;
   uint32_t i = *pos;
@@ -608,6 +698,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
   int opc;               /* *ins */
   vm->rule = r;
   vm->ndates = 0;
+  vm->track = -1;
   memset(locals, 0, sizeof *locals * r->nlocals);
   memset(out, 0, sizeof *out);
 #define HERE ((uint32_t)(ins - code))  /* the pc of this instruction, for error messages */
@@ -667,7 +758,10 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     CASE(PUSH_FALSE): PUSH(mk_bool(false)); NEXT;
     CASE(PUSH_INT): PUSH(mk_int((int32_t)RD32(ins + 1))); NEXT;
     CASE(PUSH_CONST): PUSH(p->consts[RD16(ins + 1)]); NEXT;
-    CASE(PUSH_TODAY): PUSH(mk_date(vm->today)); NEXT;
+    CASE(PUSH_TODAY):
+      if (TRACKING(vm)) narrow_all(vm);
+      PUSH(mk_date(vm->today));
+      NEXT;
     CASE(POP): (void)POP(); NEXT;
     CASE(LOAD): PUSH(locals[ins[1]]); NEXT;
     CASE(STORE): locals[ins[1]] = POP(); NEXT;
@@ -811,6 +905,7 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     CASE(JUMP_FT): {
       const SvmValue *row;
       FIELD_OF(row, ins[1], RD16(ins + 2));
+      track_test(vm, &row[ins[4]], ins[5]);
       JUMP_IF_REL(test_rel_date(&row[ins[4]], vm->today, rel_), ins[5], RD32(ins + 6));
       NEXT;
     }
@@ -821,9 +916,11 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       const SvmValue *row;
       FIELD_OF(row, ins[1], RD16(ins + 2));
       int r1 = ins[5], r2 = ins[7];
+      track_test(vm, &row[ins[4]], r1);
       int a = test_rel_date(&row[ins[4]], vm->today, r1);
       NEED(a >= 0, r1 >= SVM_REL_IN ? "IN wants a set" : "comparison of values of different types");
       if (!a) {
+        track_test(vm, &row[ins[6]], r2);
         a = test_rel_date(&row[ins[6]], vm->today, r2);
         NEED(a >= 0, r2 >= SVM_REL_IN ? "IN wants a set" : "comparison of values of different types");
       }
@@ -850,6 +947,8 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
 #undef JUMP_IF_REL
     CASE(MEMO):
       if (locals[ins[1]].tag == SVM_T_DATE && locals[ins[1]].u.date == vm->today) {
+        /* A value computed as of this day, maybe before since() tracked. */
+        if (TRACKING(vm)) narrow_all(vm);
         PUSH(locals[ins[2]]);
         CHARGE(1);
         next = code + RD32(ins + 3);
@@ -890,8 +989,13 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       int64_t i = cur->tag == SVM_T_NONE ? 0 : cur->u.fact + 1;
       if (i < 0) i = 0;
       /* A fact whose starting date lies after the date in force does not exist yet. */
-      if (kd->start_field >= 0)
-        while (i < t->n && t->vals[(size_t)i * kd->nfields + (size_t)kd->start_field].u.date > vm->today) i++;
+      if (kd->start_field >= 0) {
+        while (i < t->n && t->vals[(size_t)i * kd->nfields + (size_t)kd->start_field].u.date > vm->today) {
+          if (TRACKING(vm)) narrow_ge(vm, t->vals[(size_t)i * kd->nfields + (size_t)kd->start_field].u.date);
+          i++;
+        }
+        if (i < t->n && TRACKING(vm)) narrow_ge(vm, t->vals[(size_t)i * kd->nfields + (size_t)kd->start_field].u.date);
+      }
       if (i >= t->n) {
         next = code + RD32(ins + 4);
       } else {
@@ -962,9 +1066,14 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
         if (res < 0) SCAN_FAILED(res, rel);
         found = res == SCAN_FOUND;
       } else {
-        if (kd->start_field >= 0)
-          while (fr != REF_END && tb->vals[(size_t)fr * kd->nfields + (size_t)kd->start_field].u.date > vm->today)
+        if (kd->start_field >= 0) {
+          while (fr != REF_END && tb->vals[(size_t)fr * kd->nfields + (size_t)kd->start_field].u.date > vm->today) {
+            if (TRACKING(vm)) narrow_ge(vm, tb->vals[(size_t)fr * kd->nfields + (size_t)kd->start_field].u.date);
             fr = ix->link[fr];
+          }
+          if (fr != REF_END && TRACKING(vm))
+            narrow_ge(vm, tb->vals[(size_t)fr * kd->nfields + (size_t)kd->start_field].u.date);
+        }
         found = fr != REF_END;
       }
       if (!found) {
@@ -1014,10 +1123,12 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       NEXT;
     }
     CASE(DAYS):
+      if (TRACKING(vm)) narrow_all(vm);  /* a nested since(): its days start at today */
       vm->pc = HERE;
       if (since_days(vm, DAYS_ALL, &locals[ins[1]]) != SVM_OK) return vm->st;
       NEXT;
     CASE(DAYS_OF):
+      if (TRACKING(vm)) narrow_all(vm);
       vm->pc = HERE;
       if (since_days(vm, RD32(ins + 2), &locals[ins[1]]) != SVM_OK) return vm->st;
       NEXT;
@@ -1031,8 +1142,54 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
     }
     CASE(LEAVE_DATE):
       NEED(vm->ndates > 0, "LEAVE_DATE without ENTER_DATE");
+      if (TRACKING(vm)) vm->track = -1;  /* only hand-made code leaves a SINCE_DAY so */
       vm->today = vm->dates[--vm->ndates];
       NEXT;
+    CASE(SINCE_DAY): {
+      /* ENTER_DATE for since()'s condition; unless an outer since() is
+       * tracking already, track the days this evaluation holds on. */
+      SvmValue d = POP();
+      NEED(d.tag == SVM_T_DATE, "SINCE_DAY wants a date");
+      if (vm->ndates >= SVM_MAX_DATE_DEPTH) return vm->pc = HERE, fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
+      vm->dates[vm->ndates++] = vm->today;
+      vm->today = d.u.date;
+      if (vm->track < 0) {
+        vm->track = vm->ndates;
+        vm->lo = SVM_DAWN;
+        vm->hi = SVM_NEVER;
+      }
+      NEXT;
+    }
+    CASE(SINCE_LEAVE):
+      /* LEAVE_DATE, and locals[l] = the first day of those the answer holds
+       * on (the day itself when this evaluation was not the tracked one). */
+      NEED(vm->ndates > 0, "SINCE_LEAVE without SINCE_DAY");
+      if (TRACKING(vm)) {
+        locals[ins[1]] = mk_date(vm->lo);
+        vm->track = -1;
+      } else {
+        locals[ins[1]] = mk_date(vm->today);
+      }
+      vm->today = vm->dates[--vm->ndates];
+      NEXT;
+    CASE(SINCE_SKIP): {
+      /* The condition held on the day at the cursor, and on every day from
+       * locals[l3] on: step the cursor over the later elements (earlier
+       * days) that are still >= it; the answer so far is the last. */
+      SvmValue *lst = &locals[ins[1]], *cur = &locals[ins[2]];
+      const SvmValue *from = &locals[ins[3]];
+      NEED(lst->tag == SVM_T_LIST && cur->tag == SVM_T_INT && cur->u.i >= 0 && cur->u.i < lst->u.seq->n &&
+               from->tag == SVM_T_DATE, "SINCE_SKIP wants since()'s days, cursor and first day");
+      const SvmSeq *days = lst->u.seq;
+      int64_t i = cur->u.i;
+      while (i + 1 < days->n && days->v[i + 1].tag == SVM_T_DATE && days->v[i + 1].u.date >= from->u.date) {
+        CHARGE(1);
+        i++;
+      }
+      cur->u.i = i;
+      locals[ins[4]] = days->v[i];
+      NEXT;
+    }
     CASE(MATCH): {
       int n = ins[1];
       sp -= n;

@@ -170,10 +170,11 @@ int svm_op_pops(const SvmIns *ins) {
   case OP_PUSH_TODAY: case OP_LOAD: case OP_JUMP: case OP_ITER_RESET: case OP_NEXT_FACT:
   case OP_SEQ_NEW: case OP_NEXT_ELEM: case OP_DAYS: case OP_LEAVE_DATE: case OP_MET:
   case OP_NOT_MET: case OP_NEXT_BY: case OP_DAYS_OF: case OP_COUNT_UP: case OP_SUM_END:
+  case OP_SINCE_LEAVE: case OP_SINCE_SKIP:
     return 0;
   case OP_POP: case OP_STORE: case OP_NOT: case OP_NEG: case OP_JUMP_IF_FALSE:
   case OP_JUMP_IF_TRUE: case OP_FIELD: case OP_SEQ_ADD: case OP_ENTER_DATE: case OP_REASON:
-  case OP_NOTICE: case OP_GRACE: case OP_MEMO_SAVE: case OP_SUM_ADD:
+  case OP_NOTICE: case OP_GRACE: case OP_MEMO_SAVE: case OP_SUM_ADD: case OP_SINCE_DAY:
     return 1;
   case OP_LOAD_FIELD: case OP_JUMP_FC: case OP_JUMP_FT: case OP_JUMP_FL: case OP_JUMP_FF: case OP_JUMP_FT2:
   case OP_MEMO: case OP_NEXT_FACT_IF: case OP_NEXT_BY_IF:
@@ -733,14 +734,14 @@ static SvmStatus check_flow(Verifier *v, SvmRule *r, const char *rn) {
       return fail(v, "rule '%s' pc %u: stack depth %d exceeds the limit of %d", rn, pc, td,
                   SVM_MAX_STACK);
     if (td > maxd) maxd = td;
-    if (in.op == OP_ENTER_DATE) {
+    /* SINCE_DAY and SINCE_LEAVE nest with them: they are since()'s own. */
+    if (in.op == OP_ENTER_DATE || in.op == OP_SINCE_DAY) {
       if (dd >= SVM_MAX_DATE_DEPTH)
-        return fail(v, "rule '%s' pc %u: ENTER_DATE nested deeper than %d", rn, pc,
-                    SVM_MAX_DATE_DEPTH);
+        return fail(v, "rule '%s' pc %u: %s nested deeper than %d", rn, pc, on, SVM_MAX_DATE_DEPTH);
       dd++;
-    } else if (in.op == OP_LEAVE_DATE) {
+    } else if (in.op == OP_LEAVE_DATE || in.op == OP_SINCE_LEAVE) {
       if (dd == 0)
-        return fail(v, "rule '%s' pc %u: LEAVE_DATE without a matching ENTER_DATE", rn, pc);
+        return fail(v, "rule '%s' pc %u: %s without a matching ENTER_DATE", rn, pc, on);
       dd--;
     }
     if (svm_op_is_terminator(in.op)) {
