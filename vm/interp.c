@@ -577,16 +577,6 @@ HOT_INLINE void track_test(Vm *vm, const SvmValue *x, int rel) {
 
 enum { SCAN_FOUND = 1, SCAN_NONE = 0, SCAN_TYPE = -1, SCAN_BUDGET = -2 };
 
-/* The first row at or after *pos, of rows *pos, *pos + 1, .. end - 1 (linked
- * false) or of the list *pos, link[*pos], .. REF_END (linked: a RefIndex),
- * whose fact exists as of today and whose field f is REL want; each fact that
- * exists and fails is charged one step.  *pos is left at the row found (or
- * past the last); SCAN_TYPE when a test cannot be made, SCAN_BUDGET when the
- * budget runs out (both where the old per-fact loop stopped).  The relation,
- * the constant's tag, the row stride and the start field are the loop's own,
- * so the common tests (word = word, word in a small set, date REL date) get a
- * loop each with only the per-fact work in it: 40% of the evaluation is spent
- * in these loops (this saved 1.4% of a run). */
 /* scan_rows while since() tracks its condition (TRACKING): the same rows,
  * tests, charges and errors, and each row's existence narrows the days
  * [lo, hi] where it matters.  A row whose test fails is passed over on every
@@ -621,6 +611,16 @@ NOINLINE int scan_rows_tracked(Vm *vm, const SvmValue *vals, bool linked, const 
   return res;
 }
 
+/* The first row at or after *pos, of rows *pos, *pos + 1, .. end - 1 (linked
+ * false) or of the list *pos, link[*pos], .. REF_END (linked: a RefIndex),
+ * whose fact exists as of today and whose field f is REL want; each fact that
+ * exists and fails is charged one step.  *pos is left at the row found (or
+ * past the last); SCAN_TYPE when a test cannot be made, SCAN_BUDGET when the
+ * budget runs out (both where the old per-fact loop stopped).  The relation,
+ * the constant's tag, the row stride and the start field are the loop's own,
+ * so the common tests (word = word, word in a small set, date REL date) get a
+ * loop each with only the per-fact work in it: 40% of the evaluation is spent
+ * in these loops (this saved 1.4% of a run). */
 HOT_INLINE int scan_rows(Vm *vm, const SvmValue *vals, bool linked, const uint32_t *link, size_t stride, int sf,
                          uint32_t *pos, uint32_t end, uint32_t f, const SvmValue *want, int rel) {
   if (TRACKING(vm)) return scan_rows_tracked(vm, vals, linked, link, stride, sf, pos, end, f, want, rel);
