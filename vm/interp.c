@@ -1132,12 +1132,21 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       vm->pc = HERE;
       if (since_days(vm, RD32(ins + 2), &locals[ins[1]]) != SVM_OK) return vm->st;
       NEXT;
-    CASE(ENTER_DATE): {
+    CASE(ENTER_DATE):
+    CASE(SINCE_DAY): {
+      /* SINCE_DAY is ENTER_DATE for since()'s condition; unless an outer
+       * since() is tracking already, it tracks the days this evaluation
+       * holds on. */
       SvmValue d = POP();
-      NEED(d.tag == SVM_T_DATE, "ENTER_DATE wants a date");
+      NEED(d.tag == SVM_T_DATE, opc == OP_SINCE_DAY ? "SINCE_DAY wants a date" : "ENTER_DATE wants a date");
       if (vm->ndates >= SVM_MAX_DATE_DEPTH) return vm->pc = HERE, fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
       vm->dates[vm->ndates++] = vm->today;
       vm->today = d.u.date;
+      if (opc == OP_SINCE_DAY && vm->track < 0) {
+        vm->track = vm->ndates;
+        vm->lo = SVM_DAWN;
+        vm->hi = SVM_NEVER;
+      }
       NEXT;
     }
     CASE(LEAVE_DATE):
@@ -1145,21 +1154,6 @@ static SvmStatus run_rule(Vm *vm, const SvmRule *r, SvmValue *stack, SvmValue *l
       if (TRACKING(vm)) vm->track = -1;  /* only hand-made code leaves a SINCE_DAY so */
       vm->today = vm->dates[--vm->ndates];
       NEXT;
-    CASE(SINCE_DAY): {
-      /* ENTER_DATE for since()'s condition; unless an outer since() is
-       * tracking already, track the days this evaluation holds on. */
-      SvmValue d = POP();
-      NEED(d.tag == SVM_T_DATE, "SINCE_DAY wants a date");
-      if (vm->ndates >= SVM_MAX_DATE_DEPTH) return vm->pc = HERE, fail(vm, SVM_ELIMIT, "'as of' nested too deeply", NULL, NULL);
-      vm->dates[vm->ndates++] = vm->today;
-      vm->today = d.u.date;
-      if (vm->track < 0) {
-        vm->track = vm->ndates;
-        vm->lo = SVM_DAWN;
-        vm->hi = SVM_NEVER;
-      }
-      NEXT;
-    }
     CASE(SINCE_LEAVE):
       /* LEAVE_DATE, and locals[l] = the first day of those the answer holds
        * on (the day itself when this evaluation was not the tracked one). */
