@@ -5,7 +5,8 @@
  * GRACE.  Definitions are inlined where they are used (the checker has
  * rejected recursion), their arguments held in local slots.  Quantifiers
  * become loops over a fact kind (ITER_RESET / NEXT_FACT), `since` a loop over
- * the days the partner's facts name, evaluated as of each (ENTER_DATE), and
+ * the days the partner's facts name, evaluated as of each (SINCE_DAY, which
+ * also lets the walk skip the days that cannot change the answer), and
  * `distinct` collects one candidate list per slot and asks MATCH for a
  * matching.  Conditions (`and`, `or`, `not`, quantifiers, comparisons) that
  * decide a jump compile to jumps (gen_cond) rather than to bools tested
@@ -44,7 +45,7 @@ typedef struct {
   int rule_no;         /* 1-based number of the rule being generated */
   bool fail;           /* out of memory or a limit */
   int depth;           /* gen_expr nesting, definitions' bodies included */
-  int dates;           /* ENTER_DATE nesting */
+  int dates;           /* ENTER_DATE and SINCE_DAY nesting */
   /* Join conjuncts (`x.f = E`) that the loops open now answer by NEXT_BY:
    * their test in the where clause always holds, so it is not emitted. */
   SpcNode *joined[256];
@@ -603,8 +604,9 @@ static void gen_distinct(Gen *G, SpcNode *n) {
   G->nlocals = mark;
 }
 
-/* `as of` and since() nest ENTER_DATE; the verifier refuses deeper nesting
- * than SVM_MAX_DATE_DEPTH, so the compiler must say so first. */
+/* `as of` nests ENTER_DATE and since() SINCE_DAY (the verifier counts both);
+ * it refuses deeper nesting than SVM_MAX_DATE_DEPTH, so the compiler must say
+ * so first. */
 static void enter_date_op(Gen *G, int o) {
   if (++G->dates > SVM_MAX_DATE_DEPTH && !G->fail) {
     spc_error(G->c, G->cur, "'as of' and since() nested deeper than %d", SVM_MAX_DATE_DEPTH);

@@ -1242,6 +1242,18 @@ Test(interp, checks_the_types_of_both_tests_of_a_window) {
   }
 }
 
+Test(interp, checks_what_since_skip_is_given) {
+  /* Hand-made SINCE_SKIP on locals that hold no day list and cursor: an
+   * error, not a read of them. */
+  SvmProgram *p = built_rule(4);
+  pb_emit(p, OP_SINCE_SKIP, 0, 1, 2, 3);
+  pb_emit(p, OP_MET);
+  int v = -1;
+  char msg[320];
+  cr_assert_eq(eval_built(p, &v, msg, sizeof msg), SVM_ERUNTIME, "%s", msg);
+  cr_assert_not_null(strstr(msg, "SINCE_SKIP wants since()'s days, cursor and first day"), "%s", msg);
+}
+
 Test(interp, checks_the_type_of_a_loop_filter) {
   /* NEXT_FACT_IF k.id = 1: a word against an integer is an error at the
    * first fact, as the test it replaces would be. */

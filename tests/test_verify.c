@@ -853,6 +853,22 @@ Test(verify, rejects_inconsistent_date_nesting) {
   expect_reject(p, "rule 'r' pc 8: reached inside 1 ENTER_DATE from pc 7 and 0 on another path");
 }
 
+Test(verify, counts_since_day_and_since_leave_as_date_nesting) {
+  /* since()'s own pair nests with ENTER_DATE / LEAVE_DATE: a SINCE_LEAVE
+   * with nothing open, and SINCE_DAYs past the limit, are refused. */
+  SvmProgram *p = one_rule(1);
+  pb_emit(p, OP_SINCE_LEAVE, 0);
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 0: SINCE_LEAVE without a matching ENTER_DATE");
+  p = one_rule(0);
+  for (int i = 0; i <= SVM_MAX_DATE_DEPTH; i++) {
+    pb_emit(p, OP_PUSH_TODAY);
+    pb_emit(p, i % 2 ? OP_SINCE_DAY : OP_ENTER_DATE);
+  }
+  pb_emit(p, OP_MET);
+  expect_reject(p, "rule 'r' pc 129: ENTER_DATE nested deeper than 64");
+}
+
 Test(verify, rejects_date_nesting_beyond_the_limit) {
   SvmProgram *p = one_rule(0);
   for (int i = 0; i <= SVM_MAX_DATE_DEPTH; i++) {
